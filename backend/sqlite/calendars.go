@@ -1,0 +1,221 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kalends/kalends/backend"
+)
+
+const calendarColumns = `id, principal_id, uri, kind, display_name, description, color, sort_order, timezone,
+	components, transparent, revision, created_at, modified_at`
+
+type scanner interface{ Scan(...any) error }
+
+func scanCalendar(r scanner) (*backend.Calendar, error) {
+	var c backend.Calendar
+	var comps string
+	var created, modified sql.NullInt64
+	err := r.Scan(&c.ID, &c.PrincipalID, &c.URI, &c.Kind, &c.DisplayName, &c.Description, &c.Color, &c.Order,
+		&c.Timezone, &comps, &c.Transparent, &c.Revision, &created, &modified)
+	if err != nil {
+		return nil, err
+	}
+	if comps != "" {
+		c.Components = strings.Split(comps, ",")
+	}
+	c.CreatedAt, c.ModifiedAt = fromUnix(created), fromUnix(modified)
+	return &c, nil
+}
+
+// ProvisionHome implements backend.Store.
+func (s *Store) ProvisionHome(ctx context.Context, principalID int64, collections []*backend.Calendar) (bool, error) {
+	created := false
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var done bool
+		err := tx.QueryRowContext(ctx, `SELECT home_provisioned FROM principals WHERE id = ?`, principalID).Scan(&done)
+		if err != nil {
+			return fmt.Errorf("sqlite: provision home: %w", notFound(err))
+		}
+		if done {
+			return nil
+		}
+		for _, c := range collections {
+			c.PrincipalID = principalID
+			if err := insertCalendar(ctx, tx, c); err != nil && !errors.Is(err, backend.ErrExists) {
+				return err
+			}
+		}
+		created = true
+		_, err = tx.ExecContext(ctx, `UPDATE principals SET home_provisioned = 1 WHERE id = ?`, principalID)
+		return err
+	})
+	return created, err
+}
+
+// CreateCalendar implements backend.Store.
+func (s *Store) CreateCalendar(ctx context.Context, c *backend.Calendar) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return insertCalendar(ctx, tx, c) })
+}
+
+func insertCalendar(ctx context.Context, tx *sql.Tx, c *backend.Calendar) error {
+	now := time.Now().UTC().Truncate(time.Second)
+	err := tx.QueryRowContext(ctx, `INSERT INTO calendars (principal_id, uri, kind, display_name, description, color,
+		sort_order, timezone, components, transparent, created_at, modified_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		c.PrincipalID, c.URI, c.Kind, c.DisplayName, c.Description, c.Color, c.Order, c.Timezone,
+		strings.Join(c.Components, ","), c.Transparent, now.Unix(), now.Unix()).Scan(&c.ID)
+	if isUnique(err) {
+		return fmt.Errorf("sqlite: collection %q: %w", c.URI, backend.ErrExists)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create collection: %w", err)
+	}
+	c.Revision, c.CreatedAt, c.ModifiedAt = 0, now, now
+	return nil
+}
+
+// Calendar implements backend.Store.
+func (s *Store) Calendar(ctx context.Context, principalID int64, uri string) (*backend.Calendar, error) {
+	c, err := scanCalendar(s.read.QueryRowContext(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE principal_id = ? AND uri = ?`,
+		principalID, uri))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: calendar: %w", notFound(err))
+	}
+	return c, nil
+}
+
+// ListCalendars implements backend.Store.
+func (s *Store) ListCalendars(ctx context.Context, principalID int64) ([]*backend.Calendar, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE principal_id = ? ORDER BY uri`, principalID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list calendars: %w", err)
+	}
+	defer rows.Close()
+	var out []*backend.Calendar
+	for rows.Next() {
+		c, err := scanCalendar(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// UpdateCalendar implements backend.Store.
+func (s *Store) UpdateCalendar(ctx context.Context, id int64, u *backend.CalendarUpdate) (*backend.Calendar, error) {
+	var out *backend.Calendar
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		c, err := scanCalendar(tx.QueryRowContext(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE id = ?`, id))
+		if err != nil {
+			return fmt.Errorf("sqlite: update calendar: %w", notFound(err))
+		}
+		applyUpdate(c, u)
+		c.ModifiedAt = time.Now().UTC().Truncate(time.Second)
+		_, err = tx.ExecContext(ctx, `UPDATE calendars SET display_name = ?, description = ?, color = ?, sort_order = ?,
+			timezone = ?, components = ?, transparent = ?, modified_at = ? WHERE id = ?`,
+			c.DisplayName, c.Description, c.Color, c.Order, c.Timezone, strings.Join(c.Components, ","), c.Transparent,
+			c.ModifiedAt.Unix(), id)
+		if err != nil {
+			return fmt.Errorf("sqlite: update calendar: %w", err)
+		}
+		if err := patchProperties(ctx, tx, id, "", u.Set, u.Remove); err != nil {
+			return err
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
+
+// applyUpdate copies the set fields of u into c.
+func applyUpdate(c *backend.Calendar, u *backend.CalendarUpdate) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&c.DisplayName, u.DisplayName)
+	set(&c.Description, u.Description)
+	set(&c.Color, u.Color)
+	set(&c.Timezone, u.Timezone)
+	if u.Order != nil {
+		c.Order = *u.Order
+	}
+	if u.Transparent != nil {
+		c.Transparent = *u.Transparent
+	}
+	if u.Components != nil {
+		c.Components = u.Components
+	}
+}
+
+func patchProperties(ctx context.Context, tx *sql.Tx, calID int64, objectURI string, set []backend.Property, remove []xml.Name) error {
+	for _, p := range set {
+		_, err := tx.ExecContext(ctx, `INSERT INTO properties (calendar_id, object_uri, namespace, name, value) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (calendar_id, object_uri, namespace, name) DO UPDATE SET value = excluded.value`,
+			calID, objectURI, p.Name.Space, p.Name.Local, p.XML)
+		if err != nil {
+			return fmt.Errorf("sqlite: set property: %w", err)
+		}
+	}
+	for _, n := range remove {
+		_, err := tx.ExecContext(ctx, `DELETE FROM properties WHERE calendar_id = ? AND object_uri = ? AND namespace = ? AND name = ?`,
+			calID, objectURI, n.Space, n.Local)
+		if err != nil {
+			return fmt.Errorf("sqlite: remove property: %w", err)
+		}
+	}
+	return nil
+}
+
+// DeleteCalendar implements backend.Store.
+func (s *Store) DeleteCalendar(ctx context.Context, id int64) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		return execOne(ctx, tx, `DELETE FROM calendars WHERE id = ?`, id)
+	})
+}
+
+// Properties implements backend.Store.
+func (s *Store) Properties(ctx context.Context, calID int64, objectURI string) ([]backend.Property, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT namespace, name, value FROM properties WHERE calendar_id = ? AND object_uri = ?
+		ORDER BY namespace, name`, calID, objectURI)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: properties: %w", err)
+	}
+	defer rows.Close()
+	var out []backend.Property
+	for rows.Next() {
+		var p backend.Property
+		if err := rows.Scan(&p.Name.Space, &p.Name.Local, &p.XML); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// PatchObjectProperties implements backend.Store.
+func (s *Store) PatchObjectProperties(ctx context.Context, calID int64, objectURI string, set []backend.Property, remove []xml.Name) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM objects WHERE calendar_id = ? AND uri = ?`, calID, objectURI).Scan(&one)
+		if err != nil {
+			return fmt.Errorf("sqlite: object properties: %w", notFound(err))
+		}
+		return patchProperties(ctx, tx, calID, objectURI, set, remove)
+	})
+}
+
+// Usage implements backend.Store.
+func (s *Store) Usage(ctx context.Context, calID int64) (int64, error) {
+	var n int64
+	err := s.read.QueryRowContext(ctx, `SELECT COALESCE(SUM(size), 0) FROM objects WHERE calendar_id = ?`, calID).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,309 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/kalends/kalends/backend"
+)
+
+const objectColumns = `uri, uid, component, etag, size, created_at, modified_at, dtstart, dtend, first_start, last_end,
+	all_day, organizer, sequence, schedule_tag, transparent, status`
+
+func scanObject(r scanner, calID int64, withData bool) (*backend.Object, error) {
+	o := backend.Object{CalendarID: calID}
+	var created, modified, start, end, first, last sql.NullInt64
+	dest := []any{&o.URI, &o.UID, &o.Component, &o.ETag, &o.Size, &created, &modified, &start, &end, &first, &last,
+		&o.Index.AllDay, &o.Index.Organizer, &o.Index.Sequence, &o.Index.ScheduleTag, &o.Index.Transparent, &o.Index.Status}
+	var data string
+	if withData {
+		dest = append(dest, &data)
+	}
+	if err := r.Scan(dest...); err != nil {
+		return nil, err
+	}
+	if withData {
+		o.Data = []byte(data)
+	}
+	o.CreatedAt, o.ModifiedAt = fromUnix(created), fromUnix(modified)
+	o.Index.Start, o.Index.End, o.Index.FirstStart, o.Index.LastEnd = fromUnix(start), fromUnix(end), fromUnix(first), fromUnix(last)
+	return &o, nil
+}
+
+// PutObject implements backend.Store.
+func (s *Store) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*backend.PutObjectResult, error) {
+	o := req.Object
+	o.CalendarID = req.CalendarID
+	o.ETag = backend.ETag(o.Data)
+	o.Size = int64(len(o.Data))
+	res := &backend.PutObjectResult{ETag: o.ETag}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		var etag, scheduleTag string
+		var created sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT id, etag, schedule_tag, created_at FROM objects WHERE calendar_id = ? AND uri = ?`,
+			req.CalendarID, o.URI).Scan(&id, &etag, &scheduleTag, &created)
+		exists := err == nil
+		if err != nil && err != sql.ErrNoRows {
+			return fmt.Errorf("sqlite: put object: %w", err)
+		}
+		if err := checkConditions(req, exists, etag, scheduleTag); err != nil {
+			return err
+		}
+		var other string
+		err = tx.QueryRowContext(ctx, `SELECT uri FROM objects WHERE calendar_id = ? AND uid = ? AND uri <> ?`,
+			req.CalendarID, o.UID, o.URI).Scan(&other)
+		if err == nil {
+			return &backend.UIDConflictError{CalendarID: req.CalendarID, URI: other}
+		} else if err != sql.ErrNoRows {
+			return fmt.Errorf("sqlite: put object: %w", err)
+		}
+		rev, err := bumpRevision(ctx, tx, req.CalendarID)
+		if err != nil {
+			return err
+		}
+		now := time.Now().UTC().Truncate(time.Second)
+		o.ModifiedAt, o.CreatedAt = now, now
+		ix := &o.Index
+		if exists {
+			o.CreatedAt = fromUnix(created)
+			_, err = tx.ExecContext(ctx, `UPDATE objects SET uid = ?, component = ?, data = ?, etag = ?, size = ?, modified_at = ?,
+				dtstart = ?, dtend = ?, first_start = ?, last_end = ?, all_day = ?, organizer = ?, sequence = ?, schedule_tag = ?,
+				transparent = ?, status = ? WHERE id = ?`,
+				o.UID, o.Component, string(o.Data), o.ETag, o.Size, now.Unix(), unix(ix.Start), unix(ix.End), unix(ix.FirstStart),
+				unix(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence, ix.ScheduleTag, ix.Transparent, ix.Status, id)
+			if err == nil {
+				_, err = tx.ExecContext(ctx, `DELETE FROM instances WHERE object_id = ?`, id)
+			}
+		} else {
+			res.Created = true
+			// A new resource starts without the dead properties a deleted
+			// namesake may have left.
+			if _, err = tx.ExecContext(ctx, `DELETE FROM properties WHERE calendar_id = ? AND object_uri = ?`, req.CalendarID, o.URI); err != nil {
+				return fmt.Errorf("sqlite: put object: %w", err)
+			}
+			err = tx.QueryRowContext(ctx, `INSERT INTO objects (calendar_id, uri, uid, component, data, etag, size, created_at,
+				modified_at, dtstart, dtend, first_start, last_end, all_day, organizer, sequence, schedule_tag, transparent, status)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				req.CalendarID, o.URI, o.UID, o.Component, string(o.Data), o.ETag, o.Size, now.Unix(), now.Unix(),
+				unix(ix.Start), unix(ix.End), unix(ix.FirstStart), unix(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence,
+				ix.ScheduleTag, ix.Transparent, ix.Status).Scan(&id)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: put object: %w", err)
+		}
+		if err := insertInstances(ctx, tx, id, req.CalendarID, o.Instances); err != nil {
+			return err
+		}
+		res.Revision = rev
+		return logChange(ctx, tx, req.CalendarID, o.URI, rev, false)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// checkConditions evaluates the request's preconditions against the stored
+// state of the resource.
+func checkConditions(req *backend.PutObjectRequest, exists bool, etag, scheduleTag string) error {
+	switch {
+	case req.IfNoneMatch && exists,
+		req.IfMatch != "" && (!exists || req.IfMatch != etag),
+		req.IfScheduleTagMatch != "" && (!exists || req.IfScheduleTagMatch != scheduleTag):
+		return fmt.Errorf("sqlite: put %s: %w", req.Object.URI, backend.ErrPreconditionFailed)
+	}
+	return nil
+}
+
+// bumpRevision increments a collection's revision and returns the new one;
+// ErrNotFound when the collection does not exist.
+func bumpRevision(ctx context.Context, tx *sql.Tx, calID int64) (int64, error) {
+	var rev int64
+	err := tx.QueryRowContext(ctx, `UPDATE calendars SET revision = revision + 1 WHERE id = ? RETURNING revision`, calID).Scan(&rev)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: collection %d: %w", calID, notFound(err))
+	}
+	return rev, nil
+}
+
+// logChange records the latest change of uri for sync.
+func logChange(ctx context.Context, tx *sql.Tx, calID int64, uri string, rev int64, deleted bool) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO changes (calendar_id, uri, revision, deleted) VALUES (?, ?, ?, ?)
+		ON CONFLICT (calendar_id, uri) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted`,
+		calID, uri, rev, deleted)
+	if err != nil {
+		return fmt.Errorf("sqlite: change log: %w", err)
+	}
+	return nil
+}
+
+// instanceBatch keeps each INSERT well under SQLite's bound-variable limit.
+const instanceBatch = 100
+
+func insertInstances(ctx context.Context, tx *sql.Tx, objectID, calID int64, insts []backend.Instance) error {
+	for len(insts) > 0 {
+		n := min(len(insts), instanceBatch)
+		args := make([]any, 0, n*8)
+		q := make([]byte, 0, n*20)
+		q = append(q, `INSERT INTO instances (object_id, calendar_id, start_at, end_at, recurrence_id, transparent, status, busy_type) VALUES `...)
+		for i, in := range insts[:n] {
+			if i > 0 {
+				q = append(q, ',')
+			}
+			q = append(q, "(?,?,?,?,?,?,?,?)"...)
+			args = append(args, objectID, calID, in.Start.Unix(), in.End.Unix(), unix(in.RecurrenceID), in.Transparent, in.Status, in.BusyType)
+		}
+		if _, err := tx.ExecContext(ctx, string(q), args...); err != nil {
+			return fmt.Errorf("sqlite: instances: %w", err)
+		}
+		insts = insts[n:]
+	}
+	return nil
+}
+
+// Object implements backend.Store.
+func (s *Store) Object(ctx context.Context, calID int64, uri string) (*backend.Object, error) {
+	o, err := scanObject(s.read.QueryRowContext(ctx, `SELECT `+objectColumns+`, data FROM objects WHERE calendar_id = ? AND uri = ?`,
+		calID, uri), calID, true)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: object: %w", notFound(err))
+	}
+	return o, nil
+}
+
+// ObjectByUID implements backend.Store.
+func (s *Store) ObjectByUID(ctx context.Context, calID int64, uid string) (*backend.Object, error) {
+	o, err := scanObject(s.read.QueryRowContext(ctx, `SELECT `+objectColumns+`, data FROM objects WHERE calendar_id = ? AND uid = ?`,
+		calID, uid), calID, true)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: object by UID: %w", notFound(err))
+	}
+	return o, nil
+}
+
+// ListObjects implements backend.Store.
+func (s *Store) ListObjects(ctx context.Context, calID int64, opts *backend.ListOptions) ([]*backend.Object, error) {
+	if opts == nil {
+		opts = &backend.ListOptions{}
+	}
+	cols := objectColumns
+	if opts.WithData {
+		cols += ", data"
+	}
+	q := `SELECT ` + cols + ` FROM objects WHERE calendar_id = ?`
+	args := []any{calID}
+	if opts.URIs != nil {
+		if len(opts.URIs) == 0 {
+			return nil, nil
+		}
+		q += ` AND uri IN (` + placeholders(len(opts.URIs)) + `)`
+		for _, u := range opts.URIs {
+			args = append(args, u)
+		}
+	}
+	rows, err := s.read.QueryContext(ctx, q+` ORDER BY uri`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list objects: %w", err)
+	}
+	defer rows.Close()
+	var out []*backend.Object
+	for rows.Next() {
+		o, err := scanObject(rows, calID, opts.WithData)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// DeleteObject implements backend.Store.
+func (s *Store) DeleteObject(ctx context.Context, calID int64, uri, ifMatch string) (int64, error) {
+	var rev int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var etag string
+		err := tx.QueryRowContext(ctx, `SELECT etag FROM objects WHERE calendar_id = ? AND uri = ?`, calID, uri).Scan(&etag)
+		if err != nil {
+			return fmt.Errorf("sqlite: delete object: %w", notFound(err))
+		}
+		if ifMatch != "" && ifMatch != etag {
+			return fmt.Errorf("sqlite: delete %s: %w", uri, backend.ErrPreconditionFailed)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM objects WHERE calendar_id = ? AND uri = ?`, calID, uri); err != nil {
+			return fmt.Errorf("sqlite: delete object: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM properties WHERE calendar_id = ? AND object_uri = ?`, calID, uri); err != nil {
+			return fmt.Errorf("sqlite: delete object: %w", err)
+		}
+		if rev, err = bumpRevision(ctx, tx, calID); err != nil {
+			return err
+		}
+		return logChange(ctx, tx, calID, uri, rev, true)
+	})
+	return rev, err
+}
+
+// Changes implements backend.Store.
+func (s *Store) Changes(ctx context.Context, calID, since int64, limit int) (*backend.ChangeSet, error) {
+	// One read transaction so that the revision and the log agree.
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: changes: %w", err)
+	}
+	defer tx.Rollback()
+	cs := &backend.ChangeSet{}
+	if err := tx.QueryRowContext(ctx, `SELECT revision FROM calendars WHERE id = ?`, calID).Scan(&cs.Revision); err != nil {
+		return nil, fmt.Errorf("sqlite: changes: %w", notFound(err))
+	}
+	if since > cs.Revision || since < 0 {
+		return nil, fmt.Errorf("sqlite: changes since %d: %w", since, backend.ErrInvalidSyncToken)
+	}
+	n := -1
+	if limit > 0 {
+		n = limit + 1
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT uri, revision, deleted FROM changes WHERE calendar_id = ? AND revision > ?
+		ORDER BY revision LIMIT ?`, calID, since, n)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: changes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c backend.Change
+		if err := rows.Scan(&c.URI, &c.Revision, &c.Deleted); err != nil {
+			return nil, err
+		}
+		cs.Changes = append(cs.Changes, c)
+	}
+	if limit > 0 && len(cs.Changes) > limit {
+		cs.Changes = cs.Changes[:limit]
+		cs.Truncated = true
+		cs.Revision = cs.Changes[limit-1].Revision
+	}
+	return cs, rows.Err()
+}
+
+// InstancesInRange implements backend.Store.
+func (s *Store) InstancesInRange(ctx context.Context, calID int64, start, end time.Time) ([]backend.InstanceRef, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT o.uri, i.start_at, i.end_at, i.recurrence_id, i.transparent, i.status, i.busy_type
+		FROM instances i JOIN objects o ON o.id = i.object_id
+		WHERE i.calendar_id = ? AND i.start_at < ? AND i.end_at > ? ORDER BY i.start_at, o.uri`, calID, end.Unix(), start.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: instances: %w", err)
+	}
+	defer rows.Close()
+	var out []backend.InstanceRef
+	for rows.Next() {
+		var r backend.InstanceRef
+		var st, en, rid sql.NullInt64
+		if err := rows.Scan(&r.URI, &st, &en, &rid, &r.Transparent, &r.Status, &r.BusyType); err != nil {
+			return nil, err
+		}
+		r.Start, r.End, r.RecurrenceID = fromUnix(st), fromUnix(en), fromUnix(rid)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

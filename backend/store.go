@@ -1,0 +1,136 @@
+package backend
+
+import (
+	"context"
+	"encoding/xml"
+	"time"
+)
+
+// Store is the storage of Kalends. Every method is safe for concurrent use.
+// Each write method is one transaction: it commits whole or leaves nothing
+// behind. Methods return ErrNotFound for missing rows, never (nil, nil).
+type Store interface {
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the store's connections.
+	Close() error
+
+	// CreatePrincipal inserts p (ID and CreatedAt are set on return) with
+	// the given password hash ("" for principals that cannot log in).
+	// ErrExists when the kind+name or one of the e-mail addresses is taken.
+	CreatePrincipal(ctx context.Context, p *Principal, passwordHash string) error
+	// Principal returns the principal of that kind and name.
+	Principal(ctx context.Context, kind PrincipalKind, name string) (*Principal, error)
+	// PrincipalByID returns the principal with that id.
+	PrincipalByID(ctx context.Context, id int64) (*Principal, error)
+	// PrincipalByEmail returns the principal owning that calendar user address.
+	PrincipalByEmail(ctx context.Context, email string) (*Principal, error)
+	// ListPrincipals lists principals of one kind ("" = all) ordered by kind, name.
+	ListPrincipals(ctx context.Context, kind PrincipalKind) ([]*Principal, error)
+	// UpdatePrincipal replaces the display name, e-mail addresses, admin
+	// flag, capacity and location of p.ID. ErrExists if an address is taken.
+	UpdatePrincipal(ctx context.Context, p *Principal) error
+	// DeletePrincipal removes a principal with all its collections and objects.
+	DeletePrincipal(ctx context.Context, id int64) error
+	// SetPassword replaces a principal's password hash.
+	SetPassword(ctx context.Context, id int64, passwordHash string) error
+	// Credentials returns the user's id and password hash for logging in.
+	Credentials(ctx context.Context, userName string) (id int64, passwordHash string, err error)
+
+	// ProvisionHome creates the given collections in a principal's home the
+	// first time it is called for that principal and reports whether it did.
+	// Later calls do nothing, even if the user deleted the collections since.
+	ProvisionHome(ctx context.Context, principalID int64, collections []*Calendar) (bool, error)
+	// CreateCalendar inserts c (ID, Revision and timestamps set on return).
+	// ErrExists when the home already has a collection with that URI.
+	CreateCalendar(ctx context.Context, c *Calendar) error
+	// Calendar returns one collection of a principal's home.
+	Calendar(ctx context.Context, principalID int64, uri string) (*Calendar, error)
+	// ListCalendars returns a principal's collections ordered by URI.
+	ListCalendars(ctx context.Context, principalID int64) ([]*Calendar, error)
+	// UpdateCalendar applies u atomically and returns the updated calendar.
+	UpdateCalendar(ctx context.Context, calendarID int64, u *CalendarUpdate) (*Calendar, error)
+	// DeleteCalendar removes a collection and everything in it.
+	DeleteCalendar(ctx context.Context, calendarID int64) error
+	// Properties returns the dead properties of a collection (objectURI "")
+	// or of one of its objects.
+	Properties(ctx context.Context, calendarID int64, objectURI string) ([]Property, error)
+	// PatchObjectProperties sets and removes dead properties of an object
+	// atomically. ErrNotFound if the object does not exist.
+	PatchObjectProperties(ctx context.Context, calendarID int64, objectURI string, set []Property, remove []xml.Name) error
+	// Usage returns the bytes used by a collection's objects.
+	Usage(ctx context.Context, calendarID int64) (int64, error)
+
+	// PutObject creates or replaces an object with its instances, bumps the
+	// collection's revision and appends to its change log, in one transaction.
+	// Errors: ErrNotFound (no such calendar), ErrPreconditionFailed (a
+	// condition of req failed), *UIDConflictError (UID used by another URI).
+	PutObject(ctx context.Context, req *PutObjectRequest) (*PutObjectResult, error)
+	// Object returns one object with its data.
+	Object(ctx context.Context, calendarID int64, uri string) (*Object, error)
+	// ObjectByUID returns the object of that UID in a calendar.
+	ObjectByUID(ctx context.Context, calendarID int64, uid string) (*Object, error)
+	// ListObjects returns objects of a calendar ordered by URI (see
+	// ListOptions); missing URIs are simply absent from the result.
+	ListObjects(ctx context.Context, calendarID int64, opts *ListOptions) ([]*Object, error)
+	// DeleteObject removes an object, its instances and dead properties and
+	// logs the deletion. ifMatch, when not "", must equal the current ETag.
+	// Returns the new collection revision.
+	DeleteObject(ctx context.Context, calendarID int64, uri string, ifMatch string) (int64, error)
+	// Changes returns the latest change of each URI changed after revision
+	// since, ordered by revision, at most limit of them (0 = all); see
+	// ChangeSet. ErrInvalidSyncToken if since is above the current revision.
+	Changes(ctx context.Context, calendarID int64, since int64, limit int) (*ChangeSet, error)
+	// InstancesInRange returns the URIs of a calendar's objects having an
+	// indexed occurrence overlapping [start, end).
+	InstancesInRange(ctx context.Context, calendarID int64, start, end time.Time) ([]InstanceRef, error)
+}
+
+// PutObjectRequest is one write of a calendar object. Callers fill Object
+// (URI, UID, Component, Data, Index, Instances); the store sets its ETag,
+// Size and timestamps.
+type PutObjectRequest struct {
+	CalendarID int64
+	Object     *Object
+	// IfMatch, when not "", must equal the stored ETag (RFC 9110 §13.1.1).
+	IfMatch string
+	// IfNoneMatch: the object must not exist yet (If-None-Match: *).
+	IfNoneMatch bool
+	// IfScheduleTagMatch, when not "", must equal the stored schedule tag
+	// (RFC 6638 §8.3).
+	IfScheduleTagMatch string
+}
+
+// PutObjectResult says what PutObject did.
+type PutObjectResult struct {
+	Created  bool
+	ETag     string
+	Revision int64 // the collection's revision after the write
+}
+
+// ListOptions selects what ListObjects returns.
+type ListOptions struct {
+	URIs     []string // only these URIs (nil = all)
+	WithData bool     // load the iCalendar text
+}
+
+// ChangeSet is the answer to Changes.
+type ChangeSet struct {
+	Changes []Change
+	// Revision is the revision the caller is now in sync with: the
+	// collection's current revision, or when the result was cut at limit,
+	// the revision of the last change returned.
+	Revision int64
+	// Truncated is true when more changes remain after Revision.
+	Truncated bool
+}
+
+// InstanceRef is one indexed occurrence found by InstancesInRange.
+type InstanceRef struct {
+	URI          string
+	Start, End   time.Time
+	RecurrenceID time.Time
+	Transparent  bool
+	Status       string
+	BusyType     string
+}
