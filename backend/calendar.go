@@ -66,3 +66,25 @@ type CalendarUpdate struct {
 	Set         []Property
 	Remove      []xml.Name
 }
+
+// Apply copies the fields that u sets into c (dead properties aside).
+func (c *Calendar) Apply(u *CalendarUpdate) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&c.DisplayName, u.DisplayName)
+	set(&c.Description, u.Description)
+	set(&c.Color, u.Color)
+	set(&c.Timezone, u.Timezone)
+	if u.Order != nil {
+		c.Order = *u.Order
+	}
+	if u.Transparent != nil {
+		c.Transparent = *u.Transparent
+	}
+	if u.Components != nil {
+		c.Components = u.Components
+	}
+}

@@ -116,7 +116,7 @@ func (s *Store) UpdateCalendar(ctx context.Context, id int64, u *backend.Calenda
 		if err != nil {
 			return fmt.Errorf("sqlite: update calendar: %w", notFound(err))
 		}
-		applyUpdate(c, u)
+		c.Apply(u)
 		c.ModifiedAt = time.Now().UTC().Truncate(time.Second)
 		_, err = tx.ExecContext(ctx, `UPDATE calendars SET display_name = ?, description = ?, color = ?, sort_order = ?,
 			timezone = ?, components = ?, transparent = ?, modified_at = ? WHERE id = ?`,
@@ -132,28 +132,6 @@ func (s *Store) UpdateCalendar(ctx context.Context, id int64, u *backend.Calenda
 		return nil
 	})
 	return out, err
-}
-
-// applyUpdate copies the set fields of u into c.
-func applyUpdate(c *backend.Calendar, u *backend.CalendarUpdate) {
-	set := func(dst *string, src *string) {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	set(&c.DisplayName, u.DisplayName)
-	set(&c.Description, u.Description)
-	set(&c.Color, u.Color)
-	set(&c.Timezone, u.Timezone)
-	if u.Order != nil {
-		c.Order = *u.Order
-	}
-	if u.Transparent != nil {
-		c.Transparent = *u.Transparent
-	}
-	if u.Components != nil {
-		c.Components = u.Components
-	}
 }
 
 func patchProperties(ctx context.Context, tx *sql.Tx, calID int64, objectURI string, set []backend.Property, remove []xml.Name) error {

@@ -7,11 +7,12 @@ import (
 	"github.com/kalends/kalends/backend"
 	"github.com/kalends/kalends/backend/sqlite"
 	"github.com/kalends/kalends/backend/storetest"
+	"github.com/kalends/kalends/internal/testenv"
 )
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) backend.Store {
-		s, err := sqlite.Open(context.Background(), t.TempDir()+"/kalends.db")
+		s, err := sqlite.Open(context.Background(), testenv.SQLitePath(t))
 		if err != nil {
 			t.Fatal(err)
 		}

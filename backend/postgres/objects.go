@@ -1,0 +1,300 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kalends/kalends/backend"
+)
+
+const objectColumns = `uri, uid, component, etag, size, date_trunc('second', created_at), date_trunc('second', modified_at),
+	dtstart, dtend, first_start, last_end, all_day, organizer, sequence, schedule_tag, transparent, status`
+
+func scanObject(r pgx.Row, calID int64, withData bool) (*backend.Object, error) {
+	o := backend.Object{CalendarID: calID}
+	var start, end, first, last *time.Time
+	dest := []any{&o.URI, &o.UID, &o.Component, &o.ETag, &o.Size, &o.CreatedAt, &o.ModifiedAt, &start, &end, &first, &last,
+		&o.Index.AllDay, &o.Index.Organizer, &o.Index.Sequence, &o.Index.ScheduleTag, &o.Index.Transparent, &o.Index.Status}
+	var data string
+	if withData {
+		dest = append(dest, &data)
+	}
+	if err := r.Scan(dest...); err != nil {
+		return nil, err
+	}
+	if withData {
+		o.Data = []byte(data)
+	}
+	o.CreatedAt, o.ModifiedAt = o.CreatedAt.UTC(), o.ModifiedAt.UTC()
+	o.Index.Start, o.Index.End, o.Index.FirstStart, o.Index.LastEnd = fromTS(start), fromTS(end), fromTS(first), fromTS(last)
+	return &o, nil
+}
+
+// PutObject implements backend.Store.
+func (s *Store) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*backend.PutObjectResult, error) {
+	o := req.Object
+	o.CalendarID = req.CalendarID
+	o.ETag = backend.ETag(o.Data)
+	o.Size = int64(len(o.Data))
+	res := &backend.PutObjectResult{ETag: o.ETag}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		// Lock the collection first: its writers queue here, so the checks
+		// below see a state nobody changes before commit.
+		rev, err := bumpRevision(ctx, tx, req.CalendarID)
+		if err != nil {
+			return err
+		}
+		var id int64
+		var etag, scheduleTag string
+		var created time.Time
+		err = tx.QueryRow(ctx, `SELECT id, etag, schedule_tag, created_at FROM objects WHERE calendar_id = $1 AND uri = $2`,
+			req.CalendarID, o.URI).Scan(&id, &etag, &scheduleTag, &created)
+		exists := err == nil
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("postgres: put object: %w", err)
+		}
+		switch {
+		case req.IfNoneMatch && exists,
+			req.IfMatch != "" && (!exists || req.IfMatch != etag),
+			req.IfScheduleTagMatch != "" && (!exists || req.IfScheduleTagMatch != scheduleTag):
+			return fmt.Errorf("postgres: put %s: %w", o.URI, backend.ErrPreconditionFailed)
+		}
+		var other string
+		err = tx.QueryRow(ctx, `SELECT uri FROM objects WHERE calendar_id = $1 AND uid = $2 AND uri <> $3`,
+			req.CalendarID, o.UID, o.URI).Scan(&other)
+		if err == nil {
+			return &backend.UIDConflictError{CalendarID: req.CalendarID, URI: other}
+		} else if !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("postgres: put object: %w", err)
+		}
+		ix := &o.Index
+		if exists {
+			err = tx.QueryRow(ctx, `UPDATE objects SET uid = $1, component = $2, data = $3, etag = $4, size = $5, modified_at = now(),
+				dtstart = $6, dtend = $7, first_start = $8, last_end = $9, all_day = $10, organizer = $11, sequence = $12,
+				schedule_tag = $13, transparent = $14, status = $15 WHERE id = $16 RETURNING date_trunc('second', modified_at)`,
+				o.UID, o.Component, string(o.Data), o.ETag, o.Size, ts(ix.Start), ts(ix.End), ts(ix.FirstStart), ts(ix.LastEnd),
+				ix.AllDay, ix.Organizer, ix.Sequence, ix.ScheduleTag, ix.Transparent, ix.Status, id).Scan(&o.ModifiedAt)
+			o.CreatedAt = created.Truncate(time.Second).UTC()
+			if err == nil {
+				_, err = tx.Exec(ctx, `DELETE FROM instances WHERE object_id = $1`, id)
+			}
+		} else {
+			res.Created = true
+			// A new resource starts without the dead properties a deleted
+			// namesake may have left.
+			if _, err = tx.Exec(ctx, `DELETE FROM properties WHERE calendar_id = $1 AND object_uri = $2`, req.CalendarID, o.URI); err != nil {
+				return fmt.Errorf("postgres: put object: %w", err)
+			}
+			err = tx.QueryRow(ctx, `INSERT INTO objects (calendar_id, uri, uid, component, data, etag, size, created_at, modified_at,
+				dtstart, dtend, first_start, last_end, all_day, organizer, sequence, schedule_tag, transparent, status)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now(), $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+				RETURNING id, date_trunc('second', created_at)`,
+				req.CalendarID, o.URI, o.UID, o.Component, string(o.Data), o.ETag, o.Size, ts(ix.Start), ts(ix.End),
+				ts(ix.FirstStart), ts(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence, ix.ScheduleTag, ix.Transparent,
+				ix.Status).Scan(&id, &o.CreatedAt)
+			o.ModifiedAt = o.CreatedAt
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: put object: %w", err)
+		}
+		o.CreatedAt, o.ModifiedAt = o.CreatedAt.UTC(), o.ModifiedAt.UTC()
+		if err := insertInstances(ctx, tx, id, req.CalendarID, o.Instances); err != nil {
+			return err
+		}
+		res.Revision = rev
+		return logChange(ctx, tx, req.CalendarID, o.URI, rev, false)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// bumpRevision increments a collection's revision (locking its row until
+// commit) and returns the new one; ErrNotFound when it does not exist.
+func bumpRevision(ctx context.Context, tx pgx.Tx, calID int64) (int64, error) {
+	var rev int64
+	err := tx.QueryRow(ctx, `UPDATE calendars SET revision = revision + 1 WHERE id = $1 RETURNING revision`, calID).Scan(&rev)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: collection %d: %w", calID, notFound(err))
+	}
+	return rev, nil
+}
+
+// logChange records the latest change of uri for sync.
+func logChange(ctx context.Context, tx pgx.Tx, calID int64, uri string, rev int64, deleted bool) error {
+	_, err := tx.Exec(ctx, `INSERT INTO changes (calendar_id, uri, revision, deleted) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (calendar_id, uri) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted`,
+		calID, uri, rev, deleted)
+	if err != nil {
+		return fmt.Errorf("postgres: change log: %w", err)
+	}
+	return nil
+}
+
+// insertInstances writes all occurrences in one statement from arrays.
+func insertInstances(ctx context.Context, tx pgx.Tx, objectID, calID int64, insts []backend.Instance) error {
+	if len(insts) == 0 {
+		return nil
+	}
+	n := len(insts)
+	starts, ends := make([]time.Time, n), make([]time.Time, n)
+	rids := make([]*time.Time, n)
+	transp := make([]bool, n)
+	status, busy := make([]string, n), make([]string, n)
+	for i, in := range insts {
+		starts[i], ends[i], rids[i], transp[i], status[i], busy[i] = in.Start, in.End, ts(in.RecurrenceID), in.Transparent, in.Status, in.BusyType
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO instances (object_id, calendar_id, start_at, end_at, recurrence_id, transparent, status, busy_type)
+		SELECT $1, $2, * FROM unnest($3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::boolean[], $7::text[], $8::text[])`,
+		objectID, calID, starts, ends, rids, transp, status, busy)
+	if err != nil {
+		return fmt.Errorf("postgres: instances: %w", err)
+	}
+	return nil
+}
+
+// Object implements backend.Store.
+func (s *Store) Object(ctx context.Context, calID int64, uri string) (*backend.Object, error) {
+	o, err := scanObject(s.pool.QueryRow(ctx, `SELECT `+objectColumns+`, data FROM objects WHERE calendar_id = $1 AND uri = $2`,
+		calID, uri), calID, true)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: object: %w", notFound(err))
+	}
+	return o, nil
+}
+
+// ObjectByUID implements backend.Store.
+func (s *Store) ObjectByUID(ctx context.Context, calID int64, uid string) (*backend.Object, error) {
+	o, err := scanObject(s.pool.QueryRow(ctx, `SELECT `+objectColumns+`, data FROM objects WHERE calendar_id = $1 AND uid = $2`,
+		calID, uid), calID, true)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: object by UID: %w", notFound(err))
+	}
+	return o, nil
+}
+
+// ListObjects implements backend.Store.
+func (s *Store) ListObjects(ctx context.Context, calID int64, opts *backend.ListOptions) ([]*backend.Object, error) {
+	if opts == nil {
+		opts = &backend.ListOptions{}
+	}
+	cols := objectColumns
+	if opts.WithData {
+		cols += ", data"
+	}
+	q := `SELECT ` + cols + ` FROM objects WHERE calendar_id = $1`
+	args := []any{calID}
+	if opts.URIs != nil {
+		if len(opts.URIs) == 0 {
+			return nil, nil
+		}
+		q += ` AND uri = ANY($2)`
+		args = append(args, opts.URIs)
+	}
+	rows, err := s.pool.Query(ctx, q+` ORDER BY uri`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list objects: %w", err)
+	}
+	defer rows.Close()
+	var out []*backend.Object
+	for rows.Next() {
+		o, err := scanObject(rows, calID, opts.WithData)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// DeleteObject implements backend.Store.
+func (s *Store) DeleteObject(ctx context.Context, calID int64, uri, ifMatch string) (int64, error) {
+	var rev int64
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if rev, err = bumpRevision(ctx, tx, calID); err != nil {
+			return err
+		}
+		var etag string
+		err = tx.QueryRow(ctx, `DELETE FROM objects WHERE calendar_id = $1 AND uri = $2 RETURNING etag`, calID, uri).Scan(&etag)
+		if err != nil {
+			return fmt.Errorf("postgres: delete object: %w", notFound(err))
+		}
+		if ifMatch != "" && ifMatch != etag {
+			return fmt.Errorf("postgres: delete %s: %w", uri, backend.ErrPreconditionFailed)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM properties WHERE calendar_id = $1 AND object_uri = $2`, calID, uri); err != nil {
+			return fmt.Errorf("postgres: delete object: %w", err)
+		}
+		return logChange(ctx, tx, calID, uri, rev, true)
+	})
+	return rev, err
+}
+
+// Changes implements backend.Store.
+func (s *Store) Changes(ctx context.Context, calID, since int64, limit int) (*backend.ChangeSet, error) {
+	cs := &backend.ChangeSet{}
+	// REPEATABLE READ: the revision and the log are read from one snapshot.
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT revision FROM calendars WHERE id = $1`, calID).Scan(&cs.Revision); err != nil {
+			return fmt.Errorf("postgres: changes: %w", notFound(err))
+		}
+		if since > cs.Revision || since < 0 {
+			return fmt.Errorf("postgres: changes since %d: %w", since, backend.ErrInvalidSyncToken)
+		}
+		var n any // NULL = no limit
+		if limit > 0 {
+			n = limit + 1
+		}
+		rows, err := tx.Query(ctx, `SELECT uri, revision, deleted FROM changes WHERE calendar_id = $1 AND revision > $2
+			ORDER BY revision LIMIT $3`, calID, since, n)
+		if err != nil {
+			return fmt.Errorf("postgres: changes: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c backend.Change
+			if err := rows.Scan(&c.URI, &c.Revision, &c.Deleted); err != nil {
+				return err
+			}
+			cs.Changes = append(cs.Changes, c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if limit > 0 && len(cs.Changes) > limit {
+		cs.Changes = cs.Changes[:limit]
+		cs.Truncated = true
+		cs.Revision = cs.Changes[limit-1].Revision
+	}
+	return cs, nil
+}
+
+// InstancesInRange implements backend.Store.
+func (s *Store) InstancesInRange(ctx context.Context, calID int64, start, end time.Time) ([]backend.InstanceRef, error) {
+	rows, err := s.pool.Query(ctx, `SELECT o.uri, i.start_at, i.end_at, i.recurrence_id, i.transparent, i.status, i.busy_type
+		FROM instances i JOIN objects o ON o.id = i.object_id
+		WHERE i.calendar_id = $1 AND i.start_at < $2 AND i.end_at > $3 ORDER BY i.start_at, o.uri`, calID, end, start)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: instances: %w", err)
+	}
+	defer rows.Close()
+	var out []backend.InstanceRef
+	for rows.Next() {
+		var r backend.InstanceRef
+		var rid *time.Time
+		if err := rows.Scan(&r.URI, &r.Start, &r.End, &rid, &r.Transparent, &r.Status, &r.BusyType); err != nil {
+			return nil, err
+		}
+		r.Start, r.End, r.RecurrenceID = r.Start.UTC(), r.End.UTC(), fromTS(rid)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
