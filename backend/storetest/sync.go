@@ -16,9 +16,9 @@ func testChangeLog(t *testing.T, s backend.Store) {
 	if err != nil || empty.Revision != 0 || len(empty.Changes) != 0 {
 		t.Fatalf("Changes on an empty calendar = %+v, %v", empty, err)
 	}
-	put(t, s, c.ID, event("a.ics", "uid-a", "A", t0)) // 1
-	put(t, s, c.ID, event("b.ics", "uid-b", "B", t0)) // 2
-	put(t, s, c.ID, event("a.ics", "uid-a", "A2", t0)) // 3
+	put(t, s, c.ID, event("a.ics", "uid-a", "A", t0))                    // 1
+	put(t, s, c.ID, event("b.ics", "uid-b", "B", t0))                    // 2
+	put(t, s, c.ID, event("a.ics", "uid-a", "A2", t0))                   // 3
 	if _, err := s.DeleteObject(ctx(t), c.ID, "b.ics", ""); err != nil { // 4
 		t.Fatal(err)
 	}
