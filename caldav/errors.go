@@ -1,0 +1,116 @@
+package caldav
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/kalends/kalends/backend"
+	"github.com/kalends/kalends/caldav/internal/davxml"
+)
+
+// Error is a protocol error: an HTTP status and, where an RFC defines one,
+// the precondition or postcondition element for the DAV:error body (RFC 4918
+// §16, RFC 4791 §1.3).
+type Error struct {
+	Status    int
+	Condition xml.Name // zero: no DAV:error body, plain text instead
+	Hrefs     []string // paths placed in the condition element (e.g. no-uid-conflict)
+	Detail    string   // human-readable reason
+}
+
+func (e *Error) Error() string {
+	if e.Condition.Local != "" {
+		return fmt.Sprintf("%d %s: %s", e.Status, e.Condition.Local, e.Detail)
+	}
+	return fmt.Sprintf("%d: %s", e.Status, e.Detail)
+}
+
+// errorf builds an Error without a condition element.
+func errorf(status int, format string, args ...any) *Error {
+	return &Error{Status: status, Detail: fmt.Sprintf(format, args...)}
+}
+
+// conditionf builds an Error carrying a precondition element.
+func conditionf(status int, cond xml.Name, format string, args ...any) *Error {
+	return &Error{Status: status, Condition: cond, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Precondition names used by handlers.
+var (
+	condValidCalendarData       = davxml.CalDAVName("valid-calendar-data")
+	condValidCalendarObject     = davxml.CalDAVName("valid-calendar-object-resource")
+	condSupportedCalendarData   = davxml.CalDAVName("supported-calendar-data")
+	condSupportedComponent      = davxml.CalDAVName("supported-calendar-component")
+	condNoUIDConflict           = davxml.CalDAVName("no-uid-conflict")
+	condMaxResourceSize         = davxml.CalDAVName("max-resource-size")
+	condCollectionLocationOK    = davxml.CalDAVName("calendar-collection-location-ok")
+	condMaxInstances            = davxml.CalDAVName("max-instances")
+	condValidFilter             = davxml.CalDAVName("valid-filter")
+	condSupportedFilter         = davxml.CalDAVName("supported-filter")
+	condSupportedCollation      = davxml.CalDAVName("supported-collation")
+	condValidTimezone           = davxml.CalDAVName("valid-calendar-timezone")
+	condMinDateTime             = davxml.CalDAVName("min-date-time")
+	condMaxDateTime             = davxml.CalDAVName("max-date-time")
+	condNumberOfMatchesInLimits = davxml.DAVName("number-of-matches-within-limits")
+	condValidSyncToken          = davxml.DAVName("valid-sync-token")
+	condPropfindFiniteDepth     = davxml.DAVName("propfind-finite-depth")
+	condResourceMustBeNull      = davxml.DAVName("resource-must-be-null")
+	condNeedPrivileges          = davxml.DAVName("need-privileges")
+	condSupportedReport         = davxml.DAVName("supported-report")
+	condValidResourceType       = davxml.DAVName("valid-resourcetype")
+	condCannotModifyProtected   = davxml.DAVName("cannot-modify-protected-property")
+)
+
+// writeError is the one error sink. Typed protocol errors are written with
+// their status and DAV:error body; store errors are mapped to statuses;
+// anything else is logged and answered with a bare 500.
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var de *Error
+	switch {
+	case errors.As(err, &de):
+	case errors.Is(err, backend.ErrNotFound):
+		de = errorf(http.StatusNotFound, "not found")
+	case errors.Is(err, backend.ErrPreconditionFailed):
+		de = errorf(http.StatusPreconditionFailed, "the resource changed: precondition failed")
+	case errors.Is(err, backend.ErrExists):
+		de = errorf(http.StatusConflict, "already exists")
+	case errors.Is(err, backend.ErrInvalidSyncToken):
+		de = conditionf(http.StatusForbidden, condValidSyncToken, "unknown or expired sync token")
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads the answer.
+		de = errorf(499, "request cancelled")
+	default:
+		var ue *backend.UIDConflictError
+		if errors.As(err, &ue) {
+			de = &Error{Status: http.StatusConflict, Condition: condNoUIDConflict, Detail: "the UID is already used in this calendar"}
+			break
+		}
+		h.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.EscapedPath(),
+			"user", userName(r.Context()), "error", err)
+		setLogError(r, "internal error")
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		return
+	}
+	setLogError(r, de.Error())
+	if de.Condition.Local == "" {
+		http.Error(w, de.Detail, de.Status)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.WriteHeader(de.Status)
+	hrefs := make([]string, len(de.Hrefs))
+	for i, p := range de.Hrefs {
+		hrefs[i] = davxml.EncodeHref(p)
+	}
+	davxml.WriteError(w, de.Condition, hrefs, de.Detail)
+}
+
+func userName(ctx context.Context) string {
+	if u := currentUser(ctx); u != nil {
+		return u.Name
+	}
+	return ""
+}

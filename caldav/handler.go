@@ -1,0 +1,146 @@
+// Package caldav is Kalends' protocol layer: WebDAV (RFC 4918), CalDAV (RFC
+// 4791), WebDAV sync (RFC 6578), current-user-principal (RFC 5397), ACL
+// properties (RFC 3744), extended MKCOL (RFC 5689), service discovery (RFC
+// 6764) and time zones by reference (RFC 7809), on net/http and
+// encoding/xml. One file per method or REPORT; properties are a table keyed
+// by XML name; every handler returns an error to one sink (errors.go).
+package caldav
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kalends/kalends/backend"
+)
+
+// Options configure a Handler. Zero values take sensible defaults.
+type Options struct {
+	Logger          *slog.Logger
+	BaseURL         string // public URL prefix when behind a proxy ("" = from the request)
+	MaxResourceSize int64  // largest calendar object accepted (CALDAV:max-resource-size)
+	MaxInstances    int    // most occurrences one object may have (CALDAV:max-instances)
+	MaxXMLBody      int64  // largest XML request body
+	// RequestTimeout bounds the store work of one request.
+	RequestTimeout time.Duration
+}
+
+// Handler serves the CalDAV tree under /dav/, discovery and /healthz.
+type Handler struct {
+	store       backend.Store
+	logger      *slog.Logger
+	opts        Options
+	auth        *authCache
+	provisioned sync.Map // principal id → true once its home exists
+	mux         *http.ServeMux
+}
+
+// DAV path prefixes (DESIGN.md "URLs").
+const (
+	davRoot        = "/dav/"
+	principalsRoot = "/dav/principals/"
+	calendarsRoot  = "/dav/calendars/"
+)
+
+// New returns a Handler serving store.
+func New(store backend.Store, opts Options) *Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.MaxResourceSize <= 0 {
+		opts.MaxResourceSize = 1 << 20
+	}
+	if opts.MaxInstances <= 0 {
+		opts.MaxInstances = 10000
+	}
+	if opts.MaxXMLBody <= 0 {
+		opts.MaxXMLBody = 1 << 20
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = time.Minute
+	}
+	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
+	h := &Handler{store: store, logger: opts.Logger, opts: opts, auth: newAuthCache(), mux: http.NewServeMux()}
+	h.mux.HandleFunc("/healthz", h.healthz)
+	h.mux.HandleFunc("/.well-known/caldav", h.wellKnown)
+	h.mux.HandleFunc("/.well-known/caldav/", h.wellKnown)
+	h.mux.Handle("/", h.requireAuth(http.HandlerFunc(h.serveDAV)))
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	logRequests(h.logger, h.mux).ServeHTTP(w, r)
+}
+
+// healthz answers 200 when the database answers, 503 otherwise.
+func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := h.store.Ping(ctx); err != nil {
+		h.logger.Warn("health check failed", "error", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("database unavailable\n"))
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+// wellKnown redirects /.well-known/caldav (with or without a trailing
+// slash, for any method) to the DAV root (RFC 6764 §5).
+func (h *Handler) wellKnown(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, h.opts.BaseURL+davRoot, http.StatusMovedPermanently)
+}
+
+// serveDAV dispatches an authenticated request by method.
+func (h *Handler) serveDAV(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), h.opts.RequestTimeout)
+	defer cancel()
+	r = r.WithContext(ctx)
+	if err := h.ensureHome(ctx, currentUser(ctx)); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var err error
+	switch r.Method {
+	case http.MethodOptions:
+		err = h.options(w, r)
+	case "PROPFIND":
+		err = h.propfind(w, r)
+	default:
+		w.Header().Set("Allow", allowHeader)
+		err = errorf(http.StatusMethodNotAllowed, "method %s is not supported", r.Method)
+	}
+	if err != nil {
+		h.writeError(w, r, err)
+	}
+}
+
+// ensureHome creates a principal's default collections the first time it
+// is seen: an events calendar and a tasks calendar, separate as Apple
+// Calendar Server does (iOS shows mixed calendars badly), plus the
+// scheduling inbox and outbox.
+func (h *Handler) ensureHome(ctx context.Context, p *backend.Principal) error {
+	if p == nil {
+		return nil
+	}
+	if _, ok := h.provisioned.Load(p.ID); ok {
+		return nil
+	}
+	_, err := h.store.ProvisionHome(ctx, p.ID, []*backend.Calendar{
+		{URI: "calendar", Kind: backend.CollectionCalendar, DisplayName: "Calendar", Components: []string{"VEVENT"}},
+		{URI: "tasks", Kind: backend.CollectionCalendar, DisplayName: "Tasks", Components: []string{"VTODO"}},
+		{URI: "inbox", Kind: backend.CollectionInbox, DisplayName: "Inbox"},
+		{URI: "outbox", Kind: backend.CollectionOutbox, DisplayName: "Outbox"},
+	})
+	if err != nil {
+		return err
+	}
+	h.provisioned.Store(p.ID, true)
+	return nil
+}

@@ -1,0 +1,78 @@
+package caldav
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// logInfo is filled in while a request is served and logged at its end.
+type logInfo struct {
+	user   string
+	err    string // why the request failed, for 4xx/5xx
+	status int
+	bytes  int64
+}
+
+const logKey ctxKey = 1
+
+func setLogUser(r *http.Request, user string) {
+	if li, ok := r.Context().Value(logKey).(*logInfo); ok {
+		li.user = user
+	}
+}
+
+func setLogError(r *http.Request, msg string) {
+	if li, ok := r.Context().Value(logKey).(*logInfo); ok {
+		li.err = msg
+	}
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	li *logInfo
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.li.status == 0 {
+		w.li.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.li.status == 0 {
+		w.li.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.li.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests writes one line per request: method, path, status, duration,
+// user and response size.
+func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		li := &logInfo{}
+		r = r.WithContext(context.WithValue(r.Context(), logKey, li))
+		next.ServeHTTP(&statusWriter{ResponseWriter: w, li: li}, r)
+		if li.status == 0 {
+			li.status = http.StatusOK
+		}
+		level := slog.LevelInfo
+		if li.status >= 500 {
+			level = slog.LevelError
+		}
+		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.EscapedPath()), slog.Int("status", li.status),
+			slog.Duration("duration", time.Since(start)), slog.String("user", li.user), slog.Int64("bytes", li.bytes)}
+		if li.err != "" {
+			attrs = append(attrs, slog.String("error", li.err))
+		}
+		logger.LogAttrs(r.Context(), level, "request", attrs...)
+	})
+}

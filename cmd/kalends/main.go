@@ -1,0 +1,154 @@
+// Command kalends is the Kalends CalDAV server and its administration tool.
+//
+//	kalends serve                 run the server
+//	kalends migrate               bring the database schema up to date
+//	kalends user add|passwd|list|delete
+//	kalends version
+//
+// Every setting has a flag and a KALENDS_* environment variable; with none,
+// the server uses ./kalends.db (SQLite) and listens on 127.0.0.1:8008.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// exitUsage is the exit status for a command line that cannot be understood.
+const exitUsage = 2
+
+// errUsage marks errors whose message is a usage text (exit status 2).
+var errUsage = errors.New("usage")
+
+// env is what a command sees of the outside world, so tests can run
+// commands in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	stdinIsTTY     bool
+}
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, e *env, args []string) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"serve", "run the CalDAV server", runServe},
+		{"migrate", "apply database migrations and exit", runMigrate},
+		{"user", "manage user accounts: add, passwd, list, delete", runUser},
+		{"version", "print the version", runVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, stdinIsTTY: isTerminal(os.Stdin)}
+	code := run(ctx, e, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns the exit status.
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(e.stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return 0
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			err := c.run(ctx, e, args[1:])
+			switch {
+			case err == nil:
+				return 0
+			case errors.Is(err, flag.ErrHelp):
+				return 0
+			case errors.Is(err, errUsage):
+				return exitUsage
+			}
+			fmt.Fprintf(e.stderr, "kalends %s: %s\n", c.name, oneLine(err.Error()))
+			return 1
+		}
+	}
+	fmt.Fprintf(e.stderr, "kalends: unknown command %q\n\n", args[0])
+	usage(e.stderr)
+	return exitUsage
+}
+
+// oneLine folds a multi-line error (pgx lists each address it tried) into
+// one line, so that a failure is one clear line in logs and terminals.
+func oneLine(s string) string {
+	lines := strings.FieldsFunc(s, func(r rune) bool { return r == '\n' })
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+	}
+	return strings.Join(lines, " ")
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: kalends COMMAND [flags]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'kalends COMMAND --help' for the flags of a command.")
+}
+
+// newFlagSet returns a flag set that reports errors without exiting, its
+// usage text naming the command.
+func newFlagSet(e *env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: kalends %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags, mapping errors to errUsage (after flag has printed
+// the usage) and -help to flag.ErrHelp.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// usageError prints msg and the flag set's usage and returns errUsage.
+func usageError(e *env, fs *flag.FlagSet, msg string) error {
+	fmt.Fprintf(e.stderr, "kalends %s: %s\n", fs.Name(), msg)
+	fs.Usage()
+	return errUsage
+}
+
+func runVersion(_ context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "version", "version")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError(e, fs, "unexpected arguments")
+	}
+	fmt.Fprintln(e.stdout, "kalends", version)
+	return nil
+}

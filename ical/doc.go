@@ -1,0 +1,25 @@
+// Package ical holds the iCalendar helpers of Kalends on top of
+// github.com/emersion/go-ical: parsing and validation of CalDAV calendar
+// object resources, an index summary of one object, time zone resolution,
+// bounded recurrence expansion and the time-range overlap test.
+//
+// The standards it implements are:
+//
+//   - RFC 5545 (iCalendar): syntax, value types, RRULE/RDATE/EXDATE and
+//     RECURRENCE-ID semantics, VTIMEZONE evaluation;
+//   - RFC 4791 (CalDAV): §4.1 calendar object resource restrictions,
+//     §9.6.5 expand and §9.9 time-range overlap rules, §7.10 free-busy types;
+//   - RFC 7809 (CalDAV time zones by reference): TZIDs without a VTIMEZONE
+//     are accepted when they name a known zone.
+//
+// Parsing is done by this package rather than go-ical's decoder so that
+// errors carry line numbers and quoted parameter values survive; the result
+// is still a go-ical *ical.Calendar. Recurrence expansion is built around
+// rrule-go, but does not use go-ical's RecurrenceSet, which mishandles
+// multi-valued EXDATE, PERIOD RDATEs, floating UNTIL and non-IANA TZIDs.
+//
+// The package never stores or re-encodes data: callers keep the bytes they
+// received, because go-ical's encoder reorders properties and does not fold.
+package ical
+
+import _ "time/tzdata" // zones must resolve even on hosts without /usr/share/zoneinfo

@@ -1,0 +1,191 @@
+package ical
+
+import (
+	"strings"
+	"time"
+
+	goical "github.com/emersion/go-ical"
+)
+
+// Info is the index summary of one calendar object resource.
+type Info struct {
+	UID       string
+	Component string // "VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY" or "VAVAILABILITY"
+	HasMaster bool   // false when the resource holds only RECURRENCE-ID overrides (valid in CalDAV)
+	Recurring bool   // RRULE or RDATE on the master, or overrides present
+	Organizer string // ORGANIZER value as written, "" if none
+	Sequence  int
+	Status    string // master (or first) component STATUS, upper-case, "" if none
+	// Transparent is TRANSP:TRANSPARENT on the master (or first) component.
+	Transparent bool
+	// Start and End are the master's DTSTART and effective end (DTEND,
+	// DTSTART+DURATION or the RFC 4791 §9.9 default); zero if absent.
+	Start, End       time.Time
+	AllDay, Floating bool
+	// FirstStart and LastEnd span the whole series, overrides and RDATEs
+	// included; LastEnd is MaxTime for an unbounded series (or one with
+	// more than Options.MaxInstances occurrences). A series whose rule
+	// yields no occurrence at all gets Start and End here.
+	FirstStart, LastEnd time.Time
+	Timezones           []string // TZIDs referenced, in order of appearance
+}
+
+// Inspect validates cal as a calendar object resource (RFC 4791 §4.1) and
+// returns its index summary. It rejects METHOD, a missing or mixed
+// component type, several UIDs, a missing UID, several masters or repeated
+// RECURRENCE-IDs, a VEVENT without DTSTART, DTEND together with DURATION
+// and rules whose expansion exceeds the budget. Errors are *Error.
+//
+// iTIP messages (METHOD) are not resources: strip METHOD first (SplitByUID
+// does) when importing them.
+func Inspect(cal *goical.Calendar, opts Options) (*Info, error) {
+	if cal == nil || cal.Component == nil || cal.Name != "VCALENDAR" {
+		return nil, &Error{Condition: CondValidData, Reason: "not a VCALENDAR object"}
+	}
+	if cal.Props.Get("METHOD") != nil {
+		return nil, objErr("METHOD is not allowed in a calendar object resource")
+	}
+	var comps []*goical.Component
+	for _, comp := range cal.Children {
+		switch {
+		case comp.Name == "VTIMEZONE":
+			if p := comp.Props.Get("TZID"); p == nil || strings.TrimSpace(p.Value) == "" {
+				return nil, &Error{Condition: CondValidData, Reason: "VTIMEZONE without TZID"}
+			}
+		case isSchedulable(comp.Name):
+			comps = append(comps, comp)
+		case strings.HasPrefix(comp.Name, "X-"):
+			// Experimental components are kept and ignored.
+		default:
+			return nil, objErr("component %s is not allowed at the top level of a calendar object", comp.Name)
+		}
+	}
+	if len(comps) == 0 {
+		return nil, objErr("calendar object holds no VEVENT, VTODO, VJOURNAL or VFREEBUSY")
+	}
+	info := &Info{Component: comps[0].Name}
+	rids := map[string]bool{}
+	for _, comp := range comps {
+		if comp.Name != info.Component {
+			return nil, objErr("calendar object mixes %s and %s components", info.Component, comp.Name)
+		}
+		uid := ""
+		if p := comp.Props.Get("UID"); p != nil {
+			uid = strings.TrimSpace(p.Value)
+		}
+		if uid == "" {
+			return nil, &Error{Condition: CondValidData, Reason: comp.Name + " has no UID"}
+		}
+		if info.UID == "" {
+			info.UID = uid
+		} else if uid != info.UID {
+			return nil, objErr("calendar object holds more than one UID (%q and %q)", info.UID, uid)
+		}
+		if comp.Name == "VEVENT" && comp.Props.Get("DTSTART") == nil {
+			return nil, &Error{Condition: CondValidData, Reason: "VEVENT has no DTSTART"}
+		}
+		if comp.Props.Get("DURATION") != nil && (comp.Props.Get("DTEND") != nil && comp.Name == "VEVENT" || comp.Props.Get("DUE") != nil) {
+			return nil, &Error{Condition: CondValidData, Reason: comp.Name + " has both DURATION and DTEND/DUE"}
+		}
+		if p := comp.Props.Get("RECURRENCE-ID"); p != nil {
+			k := strings.TrimSpace(p.Value) + "\x00" + p.Params.Get("TZID")
+			if rids[k] {
+				return nil, objErr("RECURRENCE-ID %s appears twice", p.Value)
+			}
+			rids[k] = true
+		}
+	}
+	all, err := collectSeries(cal)
+	if err != nil {
+		return nil, err
+	}
+	s := all[0]
+	c := newCtx(cal, opts)
+	main := s.master
+	info.HasMaster = main != nil
+	if main == nil {
+		main = s.overrides[0]
+	}
+	info.Recurring = len(s.overrides) > 0 || s.master != nil && (s.master.rule != nil || s.master.comp.Props.Get("RDATE") != nil)
+	if p := main.comp.Props.Get("ORGANIZER"); p != nil {
+		info.Organizer = p.Value
+	}
+	if p := main.comp.Props.Get("SEQUENCE"); p != nil {
+		info.Sequence, _ = atoiN(strings.TrimSpace(p.Value))
+	}
+	info.Status, info.Transparent = main.status, main.transparent
+	if a, ok := main.anchor(); ok {
+		loc := c.loc(a)
+		info.AllDay, info.Floating = a.date, a.floating() && !a.date
+		st := wallToAbs(a.wall, loc)
+		if main.hasStart {
+			info.Start = st.UTC()
+		}
+		info.End = c.endFor(main, a.wall, st, loc).UTC()
+	}
+	if err := c.span(s, info); err != nil {
+		return nil, err
+	}
+	info.Timezones = referencedTZIDs(comps)
+	return info, nil
+}
+
+// span fills FirstStart and LastEnd. Unbounded series need only their
+// first occurrence; bounded ones are expanded (up to MaxInstances).
+func (c *ctx) span(s *series, info *Info) error {
+	unbounded := s.master != nil && s.master.rule != nil && s.master.rule.count == 0 && s.master.rule.until == nil
+	limit := c.opts.MaxInstances
+	if unbounded {
+		limit = 1
+	}
+	ins, truncated, err := c.expandSeries(s, time.Time{}, time.Time{}, limit)
+	if err != nil {
+		return err
+	}
+	if len(ins) == 0 {
+		info.FirstStart, info.LastEnd = info.Start, info.End
+		if unbounded {
+			info.LastEnd = MaxTime
+		}
+		return nil
+	}
+	info.FirstStart, info.LastEnd = ins[0].Start, ins[0].End
+	for _, in := range ins {
+		if in.Start.Before(info.FirstStart) {
+			info.FirstStart = in.Start
+		}
+		if in.End.After(info.LastEnd) {
+			info.LastEnd = in.End
+		}
+	}
+	if unbounded || truncated {
+		info.LastEnd = MaxTime
+	}
+	return nil
+}
+
+// tzProps are the properties whose TZID parameter names a zone.
+var tzProps = []string{"DTSTART", "DTEND", "DUE", "RECURRENCE-ID", "EXDATE", "RDATE"}
+
+func referencedTZIDs(comps []*goical.Component) []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(*goical.Component)
+	walk = func(comp *goical.Component) {
+		for _, name := range tzProps {
+			for _, p := range comp.Props.Values(name) {
+				if tz := p.Params.Get("TZID"); tz != "" && !seen[tz] {
+					seen[tz] = true
+					out = append(out, tz)
+				}
+			}
+		}
+		for _, ch := range comp.Children {
+			walk(ch)
+		}
+	}
+	for _, comp := range comps {
+		walk(comp)
+	}
+	return out
+}

@@ -1,0 +1,190 @@
+package ical
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/teambition/rrule-go"
+)
+
+// recur is a parsed RFC 5545 §3.3.10 RECUR value. It is parsed here rather
+// than by rrule-go's StrToROption because that parser knows only IANA
+// TZIDs, treats floating and DATE UNTIL values as UTC and accepts rule
+// parts the RFC does not define.
+type recur struct {
+	freq       rrule.Frequency
+	interval   int
+	count      int // 0: no COUNT
+	until      *timeValue
+	bysecond   []int
+	byminute   []int
+	byhour     []int
+	bymonthday []int
+	byyearday  []int
+	byweekno   []int
+	bymonth    []int
+	bysetpos   []int
+	byday      []rrule.Weekday
+	wkst       rrule.Weekday
+}
+
+var freqNames = map[string]rrule.Frequency{
+	"YEARLY": rrule.YEARLY, "MONTHLY": rrule.MONTHLY, "WEEKLY": rrule.WEEKLY,
+	"DAILY": rrule.DAILY, "HOURLY": rrule.HOURLY, "MINUTELY": rrule.MINUTELY,
+	"SECONDLY": rrule.SECONDLY,
+}
+
+var dayNames = map[string]rrule.Weekday{
+	"MO": rrule.MO, "TU": rrule.TU, "WE": rrule.WE, "TH": rrule.TH,
+	"FR": rrule.FR, "SA": rrule.SA, "SU": rrule.SU,
+}
+
+// maxCount and maxInterval keep numbers in a range where arithmetic on
+// them cannot overflow; the expansion budget does the real bounding.
+const (
+	maxCount    = 1 << 30
+	maxInterval = 1 << 20
+)
+
+func parseIntList(name, s string, lo, hi int, signed bool) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("%s value %q is not a number", name, f)
+		}
+		a := n
+		if signed && a < 0 {
+			a = -a
+		}
+		if a < lo || a > hi || n < 0 && !signed {
+			return nil, fmt.Errorf("%s value %d out of range", name, n)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// parseRecur parses an RRULE value. Unknown parts are an error (a misspelt
+// UNTL= would otherwise silently make a bounded rule infinite); X- parts
+// are ignored and RSCALE is accepted only for the Gregorian calendar.
+func parseRecur(s string) (*recur, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, errors.New("empty rule")
+	}
+	r := &recur{interval: 1, wkst: rrule.MO}
+	hasFreq := false
+	for _, part := range strings.Split(s, ";") {
+		if part == "" {
+			continue // tolerated trailing ";" (libical, Outlook)
+		}
+		k, v, ok := strings.Cut(part, "=")
+		if !ok || v == "" {
+			return nil, fmt.Errorf("malformed rule part %q", part)
+		}
+		k = strings.ToUpper(strings.TrimSpace(k))
+		v = strings.ToUpper(strings.TrimSpace(v))
+		var err error
+		switch k {
+		case "FREQ":
+			r.freq, ok = freqNames[v]
+			if !ok {
+				return nil, fmt.Errorf("unknown FREQ %q", v)
+			}
+			hasFreq = true
+		case "INTERVAL":
+			r.interval, err = strconv.Atoi(v)
+			if err != nil || r.interval < 1 || r.interval > maxInterval {
+				return nil, fmt.Errorf("invalid INTERVAL %q", v)
+			}
+		case "COUNT":
+			r.count, err = strconv.Atoi(v)
+			if err != nil || r.count < 1 || r.count > maxCount {
+				return nil, fmt.Errorf("invalid COUNT %q", v)
+			}
+		case "UNTIL":
+			u, err := parseTimeValue(v, "", "")
+			if err != nil {
+				return nil, fmt.Errorf("invalid UNTIL %q", v)
+			}
+			r.until = &u
+		case "BYSECOND":
+			r.bysecond, err = parseIntList(k, v, 0, 60, false)
+		case "BYMINUTE":
+			r.byminute, err = parseIntList(k, v, 0, 59, false)
+		case "BYHOUR":
+			r.byhour, err = parseIntList(k, v, 0, 23, false)
+		case "BYMONTHDAY":
+			r.bymonthday, err = parseIntList(k, v, 1, 31, true)
+		case "BYYEARDAY":
+			r.byyearday, err = parseIntList(k, v, 1, 366, true)
+		case "BYWEEKNO":
+			r.byweekno, err = parseIntList(k, v, 1, 53, true)
+		case "BYMONTH":
+			r.bymonth, err = parseIntList(k, v, 1, 12, false)
+		case "BYSETPOS":
+			r.bysetpos, err = parseIntList(k, v, 1, 366, true)
+		case "BYDAY":
+			r.byday, err = parseByDay(v)
+		case "WKST":
+			r.wkst, ok = dayNames[v]
+			if !ok {
+				return nil, fmt.Errorf("invalid WKST %q", v)
+			}
+		case "RSCALE":
+			if v != "GREGORIAN" {
+				return nil, fmt.Errorf("unsupported RSCALE %q", v)
+			}
+		case "SKIP":
+			// RFC 7529: only meaningful with a non-Gregorian RSCALE or
+			// invalid dates; the Gregorian default (OMIT) is what we do.
+			if v != "OMIT" && v != "BACKWARD" && v != "FORWARD" {
+				return nil, fmt.Errorf("invalid SKIP %q", v)
+			}
+		default:
+			if !strings.HasPrefix(k, "X-") {
+				return nil, fmt.Errorf("unknown rule part %q", k)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !hasFreq {
+		return nil, errors.New("rule has no FREQ")
+	}
+	// libical refuses this combination as unimplemented and RFC 5545 gives
+	// it no sensible meaning (a week number and a day of month rarely
+	// meet); rejecting it keeps us in line with the most common engine.
+	if len(r.byweekno) > 0 && len(r.bymonthday) > 0 {
+		return nil, errors.New("BYWEEKNO combined with BYMONTHDAY is not supported")
+	}
+	return r, nil
+}
+
+func parseByDay(v string) ([]rrule.Weekday, error) {
+	var out []rrule.Weekday
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if len(f) < 2 {
+			return nil, fmt.Errorf("invalid BYDAY %q", f)
+		}
+		wd, ok := dayNames[f[len(f)-2:]]
+		if !ok {
+			return nil, fmt.Errorf("invalid BYDAY %q", f)
+		}
+		n := 0
+		if num := f[:len(f)-2]; num != "" {
+			var err error
+			n, err = strconv.Atoi(num)
+			if err != nil || n == 0 || n > 53 || n < -53 {
+				return nil, fmt.Errorf("invalid BYDAY %q", f)
+			}
+		}
+		out = append(out, wd.Nth(n))
+	}
+	return out, nil
+}
