@@ -41,9 +41,10 @@ type Store interface {
 	// first time it is called for that principal and reports whether it did.
 	// Later calls do nothing, even if the user deleted the collections since.
 	ProvisionHome(ctx context.Context, principalID int64, collections []*Calendar) (bool, error)
-	// CreateCalendar inserts c (ID, Revision and timestamps set on return).
-	// ErrExists when the home already has a collection with that URI.
-	CreateCalendar(ctx context.Context, c *Calendar) error
+	// CreateCalendar inserts c with its initial dead properties (ID,
+	// Revision and timestamps set on return), in one transaction. ErrExists
+	// when the home already has a collection with that URI.
+	CreateCalendar(ctx context.Context, c *Calendar, props []Property) error
 	// Calendar returns one collection of a principal's home.
 	Calendar(ctx context.Context, principalID int64, uri string) (*Calendar, error)
 	// ListCalendars returns a principal's collections ordered by URI.
@@ -99,6 +100,18 @@ type PutObjectRequest struct {
 	// IfScheduleTagMatch, when not "", must equal the stored schedule tag
 	// (RFC 6638 §8.3).
 	IfScheduleTagMatch string
+	// MoveFrom, when set, names an object deleted in the same transaction
+	// (a MOVE): it is removed first, so the moved object may keep its UID
+	// in the same calendar. ErrNotFound if it does not exist,
+	// ErrPreconditionFailed if its ETag is not MoveFrom.IfMatch.
+	MoveFrom *ObjectRef
+}
+
+// ObjectRef names an object, with an optional ETag it must have.
+type ObjectRef struct {
+	CalendarID int64
+	URI        string
+	IfMatch    string
 }
 
 // PutObjectResult says what PutObject did.

@@ -112,6 +112,22 @@ func (h *Handler) serveDAV(w http.ResponseWriter, r *http.Request) {
 		err = h.options(w, r)
 	case "PROPFIND":
 		err = h.propfind(w, r)
+	case "PROPPATCH":
+		err = h.proppatch(w, r)
+	case "MKCALENDAR":
+		err = h.mkcalendar(w, r, false)
+	case "MKCOL":
+		err = h.mkcalendar(w, r, true)
+	case http.MethodGet, http.MethodHead:
+		err = h.get(w, r)
+	case http.MethodPut:
+		err = h.put(w, r)
+	case http.MethodDelete:
+		err = h.delete(w, r)
+	case "COPY", "MOVE":
+		err = h.copyMove(w, r)
+	case "REPORT":
+		err = h.report(w, r)
 	default:
 		w.Header().Set("Allow", allowHeader)
 		err = errorf(http.StatusMethodNotAllowed, "method %s is not supported", r.Method)

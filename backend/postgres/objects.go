@@ -42,6 +42,17 @@ func (s *Store) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*
 	o.Size = int64(len(o.Data))
 	res := &backend.PutObjectResult{ETag: o.ETag}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if m := req.MoveFrom; m != nil {
+			// Lock both collections in id order, so that two opposite
+			// moves cannot deadlock, then remove the source.
+			if _, err := tx.Exec(ctx, `SELECT id FROM calendars WHERE id IN ($1, $2) ORDER BY id FOR UPDATE`,
+				m.CalendarID, req.CalendarID); err != nil {
+				return fmt.Errorf("postgres: move: %w", err)
+			}
+			if _, err := deleteObject(ctx, tx, m.CalendarID, m.URI, m.IfMatch); err != nil {
+				return err
+			}
+		}
 		// Lock the collection first: its writers queue here, so the checks
 		// below see a state nobody changes before commit.
 		rev, err := bumpRevision(ctx, tx, req.CalendarID)
@@ -217,23 +228,31 @@ func (s *Store) DeleteObject(ctx context.Context, calID int64, uri, ifMatch stri
 	var rev int64
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var err error
-		if rev, err = bumpRevision(ctx, tx, calID); err != nil {
-			return err
-		}
-		var etag string
-		err = tx.QueryRow(ctx, `DELETE FROM objects WHERE calendar_id = $1 AND uri = $2 RETURNING etag`, calID, uri).Scan(&etag)
-		if err != nil {
-			return fmt.Errorf("postgres: delete object: %w", notFound(err))
-		}
-		if ifMatch != "" && ifMatch != etag {
-			return fmt.Errorf("postgres: delete %s: %w", uri, backend.ErrPreconditionFailed)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM properties WHERE calendar_id = $1 AND object_uri = $2`, calID, uri); err != nil {
-			return fmt.Errorf("postgres: delete object: %w", err)
-		}
-		return logChange(ctx, tx, calID, uri, rev, true)
+		rev, err = deleteObject(ctx, tx, calID, uri, ifMatch)
+		return err
 	})
 	return rev, err
+}
+
+// deleteObject removes an object with its dead properties and logs the
+// deletion, returning the collection's new revision.
+func deleteObject(ctx context.Context, tx pgx.Tx, calID int64, uri, ifMatch string) (int64, error) {
+	rev, err := bumpRevision(ctx, tx, calID)
+	if err != nil {
+		return 0, err
+	}
+	var etag string
+	err = tx.QueryRow(ctx, `DELETE FROM objects WHERE calendar_id = $1 AND uri = $2 RETURNING etag`, calID, uri).Scan(&etag)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: delete object: %w", notFound(err))
+	}
+	if ifMatch != "" && ifMatch != etag {
+		return 0, fmt.Errorf("postgres: delete %s: %w", uri, backend.ErrPreconditionFailed)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM properties WHERE calendar_id = $1 AND object_uri = $2`, calID, uri); err != nil {
+		return 0, fmt.Errorf("postgres: delete object: %w", err)
+	}
+	return rev, logChange(ctx, tx, calID, uri, rev, true)
 }
 
 // Changes implements backend.Store.

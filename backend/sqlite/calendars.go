@@ -59,8 +59,13 @@ func (s *Store) ProvisionHome(ctx context.Context, principalID int64, collection
 }
 
 // CreateCalendar implements backend.Store.
-func (s *Store) CreateCalendar(ctx context.Context, c *backend.Calendar) error {
-	return s.tx(ctx, func(tx *sql.Tx) error { return insertCalendar(ctx, tx, c) })
+func (s *Store) CreateCalendar(ctx context.Context, c *backend.Calendar, props []backend.Property) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := insertCalendar(ctx, tx, c); err != nil {
+			return err
+		}
+		return patchProperties(ctx, tx, c.ID, "", props, nil)
+	})
 }
 
 func insertCalendar(ctx context.Context, tx *sql.Tx, c *backend.Calendar) error {

@@ -40,6 +40,11 @@ func (s *Store) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*
 	o.Size = int64(len(o.Data))
 	res := &backend.PutObjectResult{ETag: o.ETag}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if m := req.MoveFrom; m != nil {
+			if _, err := deleteObject(ctx, tx, m.CalendarID, m.URI, m.IfMatch); err != nil {
+				return err
+			}
+		}
 		var id int64
 		var etag, scheduleTag string
 		var created sql.NullInt64
@@ -224,26 +229,35 @@ func (s *Store) ListObjects(ctx context.Context, calID int64, opts *backend.List
 func (s *Store) DeleteObject(ctx context.Context, calID int64, uri, ifMatch string) (int64, error) {
 	var rev int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var etag string
-		err := tx.QueryRowContext(ctx, `SELECT etag FROM objects WHERE calendar_id = ? AND uri = ?`, calID, uri).Scan(&etag)
-		if err != nil {
-			return fmt.Errorf("sqlite: delete object: %w", notFound(err))
-		}
-		if ifMatch != "" && ifMatch != etag {
-			return fmt.Errorf("sqlite: delete %s: %w", uri, backend.ErrPreconditionFailed)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM objects WHERE calendar_id = ? AND uri = ?`, calID, uri); err != nil {
-			return fmt.Errorf("sqlite: delete object: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM properties WHERE calendar_id = ? AND object_uri = ?`, calID, uri); err != nil {
-			return fmt.Errorf("sqlite: delete object: %w", err)
-		}
-		if rev, err = bumpRevision(ctx, tx, calID); err != nil {
-			return err
-		}
-		return logChange(ctx, tx, calID, uri, rev, true)
+		var err error
+		rev, err = deleteObject(ctx, tx, calID, uri, ifMatch)
+		return err
 	})
 	return rev, err
+}
+
+// deleteObject removes an object with its dead properties and logs the
+// deletion, returning the collection's new revision.
+func deleteObject(ctx context.Context, tx *sql.Tx, calID int64, uri, ifMatch string) (int64, error) {
+	var etag string
+	err := tx.QueryRowContext(ctx, `SELECT etag FROM objects WHERE calendar_id = ? AND uri = ?`, calID, uri).Scan(&etag)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete object: %w", notFound(err))
+	}
+	if ifMatch != "" && ifMatch != etag {
+		return 0, fmt.Errorf("sqlite: delete %s: %w", uri, backend.ErrPreconditionFailed)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM objects WHERE calendar_id = ? AND uri = ?`, calID, uri); err != nil {
+		return 0, fmt.Errorf("sqlite: delete object: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM properties WHERE calendar_id = ? AND object_uri = ?`, calID, uri); err != nil {
+		return 0, fmt.Errorf("sqlite: delete object: %w", err)
+	}
+	rev, err := bumpRevision(ctx, tx, calID)
+	if err != nil {
+		return 0, err
+	}
+	return rev, logChange(ctx, tx, calID, uri, rev, true)
 }
 
 // Changes implements backend.Store.

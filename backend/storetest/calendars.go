@@ -46,13 +46,17 @@ func testCalendars(t *testing.T, s backend.Store) {
 	c := &backend.Calendar{PrincipalID: p.ID, URI: "work", Kind: backend.CollectionCalendar,
 		DisplayName: "Work", Description: "Office", Color: "#FF0000FF", Order: 3,
 		Components: []string{"VEVENT", "VTODO"}, Transparent: true}
-	if err := s.CreateCalendar(ctx(t), c); err != nil {
+	initial := backend.Property{Name: xml.Name{Space: "urn:x", Local: "p"}, XML: `<p xmlns="urn:x">v</p>`}
+	if err := s.CreateCalendar(ctx(t), c, []backend.Property{initial}); err != nil {
 		t.Fatal(err)
+	}
+	if props, err := s.Properties(ctx(t), c.ID, ""); err != nil || len(props) != 1 || props[0] != initial {
+		t.Fatalf("initial properties = %v, %v", props, err)
 	}
 	if c.ID == 0 || c.CreatedAt.IsZero() || c.ModifiedAt.IsZero() {
 		t.Fatalf("CreateCalendar did not set ID/timestamps: %+v", c)
 	}
-	err := s.CreateCalendar(ctx(t), &backend.Calendar{PrincipalID: p.ID, URI: "work", Kind: backend.CollectionCalendar})
+	err := s.CreateCalendar(ctx(t), &backend.Calendar{PrincipalID: p.ID, URI: "work", Kind: backend.CollectionCalendar}, nil)
 	wantErr(t, "duplicate calendar", err, backend.ErrExists)
 	// Another user may have a calendar with the same URI.
 	mustCalendar(t, s, q, "work")

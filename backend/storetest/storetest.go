@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 		{"ObjectPreconditions", testObjectPreconditions},
 		{"UIDConflict", testUIDConflict},
 		{"ObjectProperties", testObjectProperties},
+		{"Move", testMove},
 		{"ChangeLog", testChangeLog},
 		{"ChangeLimit", testChangeLimit},
 		{"Instances", testInstances},
@@ -70,7 +71,7 @@ func mustCalendar(t *testing.T, s backend.Store, p *backend.Principal, uri strin
 	t.Helper()
 	c := &backend.Calendar{PrincipalID: p.ID, URI: uri, Kind: backend.CollectionCalendar,
 		DisplayName: "Calendar " + uri, Components: []string{"VEVENT"}}
-	if err := s.CreateCalendar(ctx(t), c); err != nil {
+	if err := s.CreateCalendar(ctx(t), c, nil); err != nil {
 		t.Fatalf("CreateCalendar(%s): %v", uri, err)
 	}
 	return c

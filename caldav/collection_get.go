@@ -1,0 +1,105 @@
+package caldav
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kalends/kalends/backend"
+)
+
+// getCollection answers GET on a calendar collection with the whole
+// calendar as one VCALENDAR: every object's components, each VTIMEZONE
+// once. Objects are merged as text so that what clients wrote is kept
+// byte for byte.
+func (h *Handler) getCollection(w http.ResponseWriter, r *http.Request, res *resource) error {
+	objs, err := h.store.ListObjects(r.Context(), res.cal.ID, &backend.ListOptions{WithData: true})
+	if err != nil {
+		return err
+	}
+	var body bytes.Buffer
+	body.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kalends//Kalends//EN\r\n")
+	if res.cal.DisplayName != "" {
+		body.WriteString("X-WR-CALNAME:" + escapeText(res.cal.DisplayName) + "\r\n")
+	}
+	seenTZ := map[string]bool{}
+	var comps bytes.Buffer
+	for _, o := range objs {
+		for _, b := range splitComponents(o.Data) {
+			if b.name == "VTIMEZONE" {
+				if seenTZ[b.tzid] {
+					continue
+				}
+				seenTZ[b.tzid] = true
+				body.WriteString(b.text)
+				continue
+			}
+			comps.WriteString(b.text)
+		}
+	}
+	body.Write(comps.Bytes())
+	body.WriteString("END:VCALENDAR\r\n")
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("ETag", ctag(res.cal))
+	http.ServeContent(w, r, "", lastModified(res.cal, objs), bytes.NewReader(body.Bytes()))
+	return nil
+}
+
+func lastModified(c *backend.Calendar, objs []*backend.Object) time.Time {
+	t := c.ModifiedAt
+	for _, o := range objs {
+		if o.ModifiedAt.After(t) {
+			t = o.ModifiedAt
+		}
+	}
+	return t
+}
+
+// block is one top-level component of a VCALENDAR, as text.
+type block struct {
+	name string // VEVENT, VTIMEZONE, …
+	tzid string // TZID of a VTIMEZONE
+	text string // its lines, CRLF-terminated, folding kept
+}
+
+// splitComponents returns the components directly inside the VCALENDAR of
+// data (the stored, already validated text), without re-encoding them.
+func splitComponents(data []byte) []block {
+	var out []block
+	var cur *strings.Builder
+	var name, tzid string
+	depth := 0
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		l := strings.TrimRight(line, "\r\n")
+		if l == "" {
+			continue
+		}
+		upper := strings.ToUpper(l)
+		if strings.HasPrefix(upper, "BEGIN:") {
+			depth++
+			if depth == 2 {
+				name, tzid, cur = strings.TrimPrefix(upper, "BEGIN:"), "", &strings.Builder{}
+			}
+		}
+		if depth >= 2 && cur != nil {
+			cur.WriteString(l + "\r\n")
+			if depth == 2 && strings.HasPrefix(upper, "TZID:") {
+				tzid = l[len("TZID:"):]
+			}
+		}
+		if strings.HasPrefix(upper, "END:") {
+			if depth == 2 && cur != nil {
+				out = append(out, block{name: name, tzid: tzid, text: cur.String()})
+				cur = nil
+			}
+			depth--
+		}
+	}
+	return out
+}
+
+// escapeText escapes an iCalendar TEXT value (RFC 5545 §3.3.11).
+func escapeText(s string) string {
+	return strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\n", `\n`).Replace(s)
+}

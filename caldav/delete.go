@@ -1,0 +1,59 @@
+package caldav
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/kalends/kalends/backend"
+)
+
+// delete implements DELETE of objects and of whole calendars.
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request) error {
+	res, err := h.resolve(r.Context(), h.davPath(r))
+	if errors.Is(err, errMissingParent) {
+		return errorf(http.StatusNotFound, "no resource at %s", r.URL.Path)
+	}
+	if err != nil {
+		return err
+	}
+	switch res.kind {
+	case resObject:
+		ifMatch := ""
+		if im := r.Header.Get("If-Match"); im != "" {
+			if err := h.load(r.Context(), res, false); err != nil {
+				return err
+			}
+			if res.obj == nil {
+				return errorf(http.StatusNotFound, "no object at %s", res.path)
+			}
+			if strings.TrimSpace(im) != "*" && !etagListMatches(im, res.obj.ETag) {
+				return errorf(http.StatusPreconditionFailed, "If-Match does not match the current ETag")
+			}
+			ifMatch = res.obj.ETag
+		}
+		if _, err := h.store.DeleteObject(r.Context(), res.cal.ID, res.objURI, ifMatch); err != nil {
+			if errors.Is(err, backend.ErrNotFound) {
+				return errorf(http.StatusNotFound, "no object at %s", res.path)
+			}
+			return err
+		}
+	case resCollection:
+		if res.cal == nil {
+			return errorf(http.StatusNotFound, "no collection at %s", res.path)
+		}
+		if res.cal.Kind != backend.CollectionCalendar {
+			return errorf(http.StatusForbidden, "the scheduling inbox and outbox cannot be deleted")
+		}
+		if im := r.Header.Get("If-Match"); im != "" && !etagListMatches(im, ctag(res.cal)) {
+			return errorf(http.StatusPreconditionFailed, "If-Match does not match the collection")
+		}
+		if err := h.store.DeleteCalendar(r.Context(), res.cal.ID); err != nil {
+			return err
+		}
+	default:
+		return errorf(http.StatusForbidden, "%s cannot be deleted", res.path)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,82 @@
+package caldav
+
+import (
+	"encoding/xml"
+	"errors"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/kalends/kalends/backend"
+	dx "github.com/kalends/kalends/caldav/internal/davxml"
+)
+
+// mkcalendar implements MKCALENDAR (RFC 4791 §5.3.1) and, when extended is
+// true, extended MKCOL (RFC 5689) creating a calendar collection.
+func (h *Handler) mkcalendar(w http.ResponseWriter, r *http.Request, extended bool) error {
+	var mk *dx.Mkcol
+	var err error
+	if extended {
+		mk, err = dx.DecodeMkcol(h.xmlBody(w, r))
+	} else {
+		mk, err = dx.DecodeMkcalendar(h.xmlBody(w, r))
+	}
+	if err != nil {
+		return xmlError(err)
+	}
+	res, err := h.resolve(r.Context(), h.davPath(r))
+	if err != nil && !errors.Is(err, errMissingParent) {
+		return err
+	}
+	if res == nil || res.kind != resCollection {
+		if res != nil && res.kind == resObject && res.cal != nil || errors.Is(err, errMissingParent) {
+			return conditionf(http.StatusForbidden, condCollectionLocationOK, "calendars can only be created in a calendar home")
+		}
+		return errorf(http.StatusMethodNotAllowed, "a collection exists at %s", r.URL.Path)
+	}
+	if res.cal != nil {
+		return conditionf(http.StatusMethodNotAllowed, condResourceMustBeNull, "a collection already exists at %s", res.path)
+	}
+	if err := backend.ValidateName(res.calURI); err != nil {
+		return errorf(http.StatusForbidden, "collection names may contain only letters, digits and @ . - _")
+	}
+	if extended && !hasCalendarType(mk.ResourceType) {
+		return conditionf(http.StatusForbidden, condValidResourceType,
+			"only calendar collections can be created here (resourcetype must include CALDAV:calendar)")
+	}
+	updates := make([]dx.PropUpdate, len(mk.Props))
+	for i, p := range mk.Props {
+		updates[i] = dx.PropUpdate{Prop: p}
+	}
+	u, failed := collectUpdates(res, updates, true)
+	if len(failed) > 0 {
+		names := make([]string, 0, len(failed))
+		for n, f := range failed {
+			names = append(names, n.Local+": "+f.reason)
+		}
+		sort.Strings(names)
+		return errorf(http.StatusForbidden, "cannot set %s", strings.Join(names, "; "))
+	}
+	c := &backend.Calendar{PrincipalID: res.principal.ID, URI: res.calURI, Kind: backend.CollectionCalendar,
+		Components: []string{"VEVENT", "VTODO"}}
+	c.Apply(u)
+	if err := h.store.CreateCalendar(r.Context(), c, u.Set); err != nil {
+		if errors.Is(err, backend.ErrExists) {
+			return conditionf(http.StatusMethodNotAllowed, condResourceMustBeNull, "a collection already exists at %s", res.path)
+		}
+		return err
+	}
+	w.Header().Set("Location", h.href(res.path))
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusCreated)
+	return nil
+}
+
+func hasCalendarType(types []xml.Name) bool {
+	for _, t := range types {
+		if t == dx.CalDAVName("calendar") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,108 @@
+package caldav
+
+import (
+	"encoding/xml"
+	"errors"
+	"net/http"
+
+	"github.com/kalends/kalends/backend"
+	dx "github.com/kalends/kalends/caldav/internal/davxml"
+)
+
+// proppatch implements PROPPATCH (RFC 4918 §9.2): every instruction is
+// applied, in order, or none is. Dead properties may be set on calendar
+// collections and objects; the live properties with setters in the
+// property table may be set on calendar collections.
+func (h *Handler) proppatch(w http.ResponseWriter, r *http.Request) error {
+	updates, err := dx.DecodeProppatch(h.xmlBody(w, r))
+	if err != nil {
+		return xmlError(err)
+	}
+	res, err := h.resolve(r.Context(), h.davPath(r))
+	if errors.Is(err, errMissingParent) {
+		return errorf(http.StatusNotFound, "no resource at %s", r.URL.Path)
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.load(r.Context(), res, false); err != nil {
+		return err
+	}
+	if !res.exists() {
+		return errorf(http.StatusNotFound, "no resource at %s", res.path)
+	}
+	if (res.kind != resCollection && res.kind != resObject) || !res.ownedBy(currentUser(r.Context())) {
+		return conditionf(http.StatusForbidden, condNeedPrivileges, "the properties of %s cannot be changed", res.path)
+	}
+	u, failed := collectUpdates(res, updates, false)
+	resp := dx.NewResponse(h.href(res.path))
+	if len(failed) > 0 {
+		for _, up := range updates {
+			name := up.Name()
+			if f, ok := failed[name]; ok {
+				ps := &dx.Propstat{Status: f.status, Props: []*dx.Element{dx.EmptyProp(name)}, ResponseDescription: f.reason}
+				if f.status == http.StatusForbidden {
+					ps.Error = []*dx.Element{dx.Condition(condCannotModifyProtected)}
+				}
+				resp.Propstats = append(resp.Propstats, ps)
+				continue
+			}
+			// RFC 4918 §9.2.1: the others fail because one did.
+			resp.AddProp(http.StatusFailedDependency, dx.EmptyProp(name))
+		}
+	} else {
+		if res.kind == resCollection {
+			if _, err := h.store.UpdateCalendar(r.Context(), res.cal.ID, u); err != nil {
+				return err
+			}
+		} else if err := h.store.PatchObjectProperties(r.Context(), res.cal.ID, res.objURI, u.Set, u.Remove); err != nil {
+			return err
+		}
+		for _, up := range updates {
+			resp.AddProp(http.StatusOK, dx.EmptyProp(up.Name()))
+		}
+	}
+	mw := startMultistatus(w)
+	if err := mw.WriteResponse(resp); err != nil {
+		return nil
+	}
+	return mw.Close("", "")
+}
+
+type propFailure struct {
+	status int
+	reason string
+}
+
+// collectUpdates turns property instructions into one calendar update,
+// reporting the instructions that cannot be applied. creating is true for
+// MKCALENDAR, where the component set may still be chosen.
+func collectUpdates(res *resource, updates []dx.PropUpdate, creating bool) (*backend.CalendarUpdate, map[xml.Name]propFailure) {
+	u := &backend.CalendarUpdate{}
+	failed := map[xml.Name]propFailure{}
+	for _, up := range updates {
+		name := up.Name()
+		def, live := liveProps[name]
+		switch {
+		case live && res.kind == resCollection && def.kinds.has(resCollection) && def.set != nil:
+			if name == dx.CalDAVName("supported-calendar-component-set") && !creating {
+				failed[name] = propFailure{http.StatusForbidden, "the component set is fixed when the calendar is created"}
+				continue
+			}
+			if res.cal != nil && res.cal.Kind != backend.CollectionCalendar && name != dx.DAVName("displayname") {
+				failed[name] = propFailure{http.StatusForbidden, "not a property of the scheduling inbox or outbox"}
+				continue
+			}
+			if err := def.set(u, up.Prop.Element(), up.Remove); err != nil {
+				failed[name] = propFailure{http.StatusConflict, err.Error()}
+			}
+		case live:
+			failed[name] = propFailure{http.StatusForbidden, "protected property"}
+		case up.Remove:
+			u.Remove = append(u.Remove, name)
+		default:
+			u.Set = append(u.Set, backend.Property{Name: name, XML: up.Prop.String()})
+		}
+	}
+	return u, failed
+}
