@@ -1,6 +1,7 @@
 package caldav
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"net/http"
@@ -14,12 +15,15 @@ import (
 // mkcalendar implements MKCALENDAR (RFC 4791 §5.3.1) and, when extended is
 // true, extended MKCOL (RFC 5689) creating a calendar collection.
 func (h *Handler) mkcalendar(w http.ResponseWriter, r *http.Request, extended bool) error {
+	body, err := h.readXML(r)
+	if err != nil {
+		return err
+	}
 	var mk *dx.Mkcol
-	var err error
 	if extended {
-		mk, err = dx.DecodeMkcol(h.xmlBody(w, r))
+		mk, err = dx.DecodeMkcol(bytes.NewReader(body))
 	} else {
-		mk, err = dx.DecodeMkcalendar(h.xmlBody(w, r))
+		mk, err = dx.DecodeMkcalendar(bytes.NewReader(body))
 	}
 	if err != nil {
 		return xmlError(err)

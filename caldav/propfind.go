@@ -1,6 +1,7 @@
 package caldav
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -21,7 +22,11 @@ func (h *Handler) propfind(w http.ResponseWriter, r *http.Request) error {
 	if depth.Or(dx.DepthInfinity) == dx.DepthInfinity {
 		return conditionf(http.StatusForbidden, condPropfindFiniteDepth, "Depth: infinity is not supported; use 0 or 1")
 	}
-	req, err := dx.DecodePropfind(h.xmlBody(w, r))
+	body, err := h.readXML(r)
+	if err != nil {
+		return err
+	}
+	req, err := dx.DecodePropfind(bytes.NewReader(body))
 	if err != nil {
 		return xmlError(err)
 	}
@@ -73,9 +78,17 @@ func xmlError(err error) error {
 	return errorf(http.StatusBadRequest, "malformed XML request body: %v", err)
 }
 
-// xmlBody returns the request body bounded by the XML size limit.
-func (h *Handler) xmlBody(w http.ResponseWriter, r *http.Request) io.Reader {
-	return http.MaxBytesReader(w, r.Body, h.opts.MaxXMLBody)
+// readXML reads a request body up to the XML size limit: a larger body is
+// 413, whatever its content.
+func (h *Handler) readXML(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, h.opts.MaxXMLBody+1))
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, "reading the body: %v", err)
+	}
+	if int64(len(body)) > h.opts.MaxXMLBody {
+		return nil, errorf(http.StatusRequestEntityTooLarge, "XML request bodies may be at most %d bytes", h.opts.MaxXMLBody)
+	}
+	return body, nil
 }
 
 // load fetches the object of an object resource (with its data when

@@ -1,6 +1,7 @@
 package caldav
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"net/http"
@@ -14,7 +15,11 @@ import (
 // collections and objects; the live properties with setters in the
 // property table may be set on calendar collections.
 func (h *Handler) proppatch(w http.ResponseWriter, r *http.Request) error {
-	updates, err := dx.DecodeProppatch(h.xmlBody(w, r))
+	body, err := h.readXML(r)
+	if err != nil {
+		return err
+	}
+	updates, err := dx.DecodeProppatch(bytes.NewReader(body))
 	if err != nil {
 		return xmlError(err)
 	}

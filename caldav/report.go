@@ -3,7 +3,6 @@ package caldav
 import (
 	"encoding/xml"
 	"errors"
-	"io"
 	"net/http"
 
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
@@ -20,9 +19,9 @@ var reports = map[xml.Name]reportFunc{}
 // report implements REPORT (RFC 3253 §3.6) by dispatching on the body's
 // root element.
 func (h *Handler) report(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(h.xmlBody(w, r))
+	body, err := h.readXML(r)
 	if err != nil {
-		return xmlError(err)
+		return err
 	}
 	name, err := dx.ReportName(body)
 	if err != nil {

@@ -33,8 +33,11 @@ type Info struct {
 // Inspect validates cal as a calendar object resource (RFC 4791 §4.1) and
 // returns its index summary. It rejects METHOD, a missing or mixed
 // component type, several UIDs, a missing UID, several masters or repeated
-// RECURRENCE-IDs, a VEVENT without DTSTART, DTEND together with DURATION
-// and rules whose expansion exceeds the budget. Errors are *Error.
+// RECURRENCE-IDs, a VEVENT without DTSTART and rules whose expansion
+// exceeds the budget. Errors are *Error. RFC 5545 violations that
+// producers commit and that do not make the data ambiguous are accepted:
+// DTEND together with DURATION (DTEND wins), DTEND before DTSTART (zero
+// length), TZIDs without VTIMEZONE (resolved by name, else floating).
 //
 // iTIP messages (METHOD) are not resources: strip METHOD first (SplitByUID
 // does) when importing them.
@@ -83,9 +86,6 @@ func Inspect(cal *goical.Calendar, opts Options) (*Info, error) {
 		}
 		if comp.Name == "VEVENT" && comp.Props.Get("DTSTART") == nil {
 			return nil, &Error{Condition: CondValidData, Reason: "VEVENT has no DTSTART"}
-		}
-		if comp.Props.Get("DURATION") != nil && (comp.Props.Get("DTEND") != nil && comp.Name == "VEVENT" || comp.Props.Get("DUE") != nil) {
-			return nil, &Error{Condition: CondValidData, Reason: comp.Name + " has both DURATION and DTEND/DUE"}
 		}
 		if p := comp.Props.Get("RECURRENCE-ID"); p != nil {
 			k := strings.TrimSpace(p.Value) + "\x00" + p.Params.Get("TZID")

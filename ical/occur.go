@@ -36,6 +36,9 @@ func (c *ctx) ruleOccurrences(r *recur, a timeValue, loc *time.Location, from ti
 	if a.date {
 		o = dateOption(o)
 	}
+	// COUNT is applied here, not by rrule-go: DTSTART counts even when it
+	// does not match, and aligned starts (alignWeek) must not consume it.
+	o.Count = 0
 	var uWall time.Time
 	if r.until != nil {
 		uWall = untilWall(*r.until, a, loc)
@@ -48,20 +51,31 @@ func (c *ctx) ruleOccurrences(r *recur, a timeValue, loc *time.Location, from ti
 		return c.stepOccurrences(o, r, a, loc, uWall, from, fn)
 	}
 	run := o
-	if !from.IsZero() {
+	if r.count == 0 && !from.IsZero() {
 		run = skipAhead(o, absToWall(from, loc))
 	}
-	rule, err := rrule.NewRRule(run)
-	if err != nil {
-		return &Error{Condition: CondValidData, Reason: "invalid RRULE: " + err.Error()}
+	if run.Freq == rrule.WEEKLY && len(run.Bysetpos) > 0 {
+		run = alignWeek(run)
 	}
-	next := rule.Iterator()
+	var next rrule.Next
+	if run.Freq == rrule.YEARLY && len(run.Byweekno) > 0 {
+		next = weeknoIterator(run)
+	} else {
+		rule, err := rrule.NewRRule(run)
+		if err != nil {
+			return &Error{Condition: CondValidData, Reason: "invalid RRULE: " + err.Error()}
+		}
+		next = rule.Iterator()
+	}
 	w, ok := next()
+	for ok && w.Before(o.Dtstart) {
+		w, ok = next()
+	}
 	if !ok {
 		return nil
 	}
 	emitted := 0
-	if run.Dtstart.Equal(o.Dtstart) && !w.Equal(a.wall) {
+	if !run.Dtstart.After(o.Dtstart) && !w.Equal(a.wall) {
 		emitted++
 		if !fn(a.wall, wallToAbs(a.wall, loc)) {
 			return nil

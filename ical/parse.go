@@ -42,9 +42,8 @@ func ParseStream(data []byte) ([]*goical.Calendar, error) {
 }
 
 type parser struct {
-	cals     []*goical.Calendar
-	stack    []*goical.Component
-	lastProp bool // the previous content line was a property, not BEGIN/END
+	cals  []*goical.Calendar
+	stack []*goical.Component
 }
 
 // run splits data into logical (unfolded) content lines, remembering the
@@ -81,11 +80,9 @@ func (p *parser) run(data []byte) error {
 			return err
 		}
 		if len(raw) == 0 {
-			// Blank lines are tolerated between objects and components
-			// (many exporters write them), never among properties.
-			if len(p.stack) > 0 && p.lastProp {
-				return dataErr(lineNo, "blank line inside %s", p.stack[len(p.stack)-1].Name)
-			}
+			// RFC 5545 has no empty content lines, but exporters
+			// (Exchange, Google, libical) write them between and even
+			// inside components; they carry nothing, so they are skipped.
 			continue
 		}
 		cur.Write(raw)
@@ -174,7 +171,6 @@ func (p *parser) line(s string, lineNo int) error {
 }
 
 func (p *parser) prop(prop *goical.Prop, lineNo int) error {
-	p.lastProp = prop.Name != "BEGIN" && prop.Name != "END"
 	switch prop.Name {
 	case "BEGIN":
 		name := strings.ToUpper(strings.TrimSpace(prop.Value))

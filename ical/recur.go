@@ -63,6 +63,11 @@ func (r *recur) option(dtstart time.Time) rrule.ROption {
 	if len(o.Byweekno) > 0 && len(o.Byweekday) == 0 && len(o.Byyearday) == 0 && len(o.Bymonthday) == 0 {
 		o.Byweekday = []rrule.Weekday{weekdayOf(dtstart)}
 	}
+	// Likewise a YEARLY rule with BYMONTHDAY but no BYMONTH recurs in
+	// DTSTART's month (libical), not in every month (dateutil).
+	if o.Freq == rrule.YEARLY && len(o.Bymonthday) > 0 && len(o.Bymonth) == 0 && len(o.Byweekno) == 0 && len(o.Byyearday) == 0 {
+		o.Bymonth = []int{int(dtstart.Month())}
+	}
 	return o
 }
 
@@ -218,6 +223,21 @@ func daysSatisfiable(o rrule.ROption) bool {
 		d = d.AddDate(0, 0, 1)
 	}
 	return false
+}
+
+// alignWeek moves a WEEKLY rule's start back to the first day (WKST) of
+// DTSTART's week, with the default weekday made explicit. rrule-go, like
+// dateutil, builds the first week's candidate set from DTSTART on, which
+// shifts BYSETPOS positions in that week; RFC 5545 counts positions over
+// the whole week. The caller drops occurrences before DTSTART.
+func alignWeek(o rrule.ROption) rrule.ROption {
+	start := o.Dtstart
+	if len(o.Byweekday) == 0 {
+		o.Byweekday = []rrule.Weekday{weekdayOf(start)}
+	}
+	back := (int(start.Weekday()) - (o.Wkst.Day()+1)%7 + 7) % 7
+	o.Dtstart = start.AddDate(0, 0, -back)
+	return o
 }
 
 // skipAhead moves DTSTART forward by whole periods so that iteration

@@ -109,6 +109,9 @@ func (c *ctx) expandSeries(s *series, lo, hi time.Time, limit int) ([]Instance, 
 			if !gLo.IsZero() && t.Before(gLo) {
 				return true
 			}
+			if ex.has(candidate{wall: w}, t) {
+				return true // deleted occurrences do not use up the limit
+			}
 			if n >= limit {
 				truncated = true
 				return false

@@ -137,6 +137,11 @@ func parseDuration(s string) (duration, error) {
 		return duration{}, bad
 	}
 	s = strings.ToUpper(s[1:])
+	// Some producers put the sign inside ("PT-2H"); accept it once.
+	if i := strings.IndexByte(s, '-'); i >= 0 && !neg && (i == 0 || s[i-1] == 'T') {
+		neg = true
+		s = s[:i] + s[i+1:]
+	}
 	var d duration
 	inTime, any := false, false
 	for len(s) > 0 {

@@ -35,23 +35,37 @@ func VTimezone(loc *time.Location, tzid string) string {
 		name, off := time.Date(genFirstYear, 1, 1, 0, 0, 0, 0, loc).Zone()
 		genObservance(&b, genTransition{from: off, to: off, name: name}, time.Date(genFirstYear, 1, 1, 0, 0, 0, 0, time.UTC), "")
 	}
-	for i := 0; i < len(trans); {
-		j := i + 1
-		for j < len(trans) && genSameRule(trans[j-1], trans[j]) {
-			j++
+	// Standard and daylight transitions alternate: group each kind apart,
+	// then write each run of yearly repetitions as one RRULE.
+	groups := map[[3]int][]genTransition{}
+	var order [][3]int
+	for _, tr := range trans {
+		k := [3]int{tr.from, tr.to, boolInt(tr.dst)}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
 		}
-		tr := trans[i]
-		local := tr.at.Add(time.Duration(tr.from) * time.Second)
-		if j-i == 1 {
-			genObservance(&b, tr, local, "")
-		} else {
-			rule := "FREQ=YEARLY;BYMONTH=" + fmt.Sprint(int(local.Month())) + ";BYDAY=" + genByDay(local)
-			if last := trans[j-1]; last.at.Year() < genLastYear-1 {
-				rule += ";UNTIL=" + last.at.UTC().Format("20060102T150405Z")
+		groups[k] = append(groups[k], tr)
+	}
+	for _, k := range order {
+		g := groups[k]
+		for i := 0; i < len(g); {
+			j := i + 1
+			for j < len(g) && genSameRule(g[j-1], g[j]) {
+				j++
 			}
-			genObservance(&b, tr, local, rule)
+			tr := g[i]
+			local := tr.at.Add(time.Duration(tr.from) * time.Second)
+			if j-i == 1 {
+				genObservance(&b, tr, local, "")
+			} else {
+				rule := "FREQ=YEARLY;BYMONTH=" + fmt.Sprint(int(local.Month())) + ";BYDAY=" + genByDay(local)
+				if last := g[j-1]; last.at.Year() < genLastYear-1 {
+					rule += ";UNTIL=" + last.at.UTC().Format("20060102T150405Z")
+				}
+				genObservance(&b, tr, local, rule)
+			}
+			i = j
 		}
-		i = j
 	}
 	b.WriteString("END:VTIMEZONE\r\n")
 	return b.String()
@@ -136,4 +150,11 @@ func genUTCOffset(sec int) string {
 		s += fmt.Sprintf("%02d", sec%60)
 	}
 	return s
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -1,0 +1,175 @@
+package caldav
+
+import (
+	"strings"
+	"testing"
+
+	dx "github.com/kalends/kalends/caldav/internal/davxml"
+)
+
+const appleProppatch = `<?xml version="1.0" encoding="UTF-8"?>
+<A:propertyupdate xmlns:A="DAV:" xmlns:B="http://apple.com/ns/ical/" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:X="urn:example:x">
+ <A:set><A:prop>
+  <B:calendar-color symbolic-color="red">#FF2968FF</B:calendar-color>
+  <B:calendar-order>4</B:calendar-order>
+  <A:displayname>Work</A:displayname>
+  <C:calendar-description>Office hours</C:calendar-description>
+  <C:schedule-calendar-transp><C:transparent/></C:schedule-calendar-transp>
+  <X:flag level="2"><X:inner>kept</X:inner></X:flag>
+ </A:prop></A:set>
+</A:propertyupdate>`
+
+func TestProppatchLiveAndDead(t *testing.T) {
+	ts := newTestServer(t)
+	_, body := ts.must(207, "alice", "PROPPATCH", cal, appleProppatch)
+	r := parseMultistatus(t, body).Responses[0]
+	for _, ps := range r.Propstats {
+		if !strings.Contains(ps.Status, "200") {
+			t.Fatalf("PROPPATCH failed:\n%s", body)
+		}
+	}
+	_, body = ts.must(207, "alice", "PROPFIND", cal, `<propfind xmlns="DAV:" xmlns:B="http://apple.com/ns/ical/"
+		xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:X="urn:example:x"><prop><B:calendar-color/><B:calendar-order/><displayname/>
+		<C:calendar-description/><C:schedule-calendar-transp/><X:flag/></prop></propfind>`, "Depth", "0")
+	r = parseMultistatus(t, body).Responses[0]
+	checks := map[string]string{"calendar-color": "#FF2968FF", "calendar-order": "4", "displayname": "Work",
+		"calendar-description": "Office hours", "schedule-calendar-transp": "transparent", "flag": "kept"}
+	for _, ps := range r.Propstats {
+		for _, a := range ps.Prop.Any {
+			if w := checks[a.XMLName.Local]; !strings.Contains(ps.Status, "200") || !strings.Contains(a.Inner, w) {
+				t.Errorf("%s: %s %q, want %q", a.XMLName.Local, ps.Status, a.Inner, w)
+			}
+			if a.XMLName.Local == "calendar-color" && strings.Count(a.Inner, "#") != 1 {
+				t.Errorf("calendar-color holds several values: %q", a.Inner)
+			}
+			if a.XMLName.Local == "flag" && (a.XMLName.Space != "urn:example:x" || len(a.Attr) == 0) {
+				t.Errorf("dead property lost its namespace or attribute: %+v", a)
+			}
+		}
+	}
+	// Remove.
+	ts.must(207, "alice", "PROPPATCH", cal, `<D:propertyupdate xmlns:D="DAV:" xmlns:X="urn:example:x"><D:remove><D:prop><X:flag/>
+		</D:prop></D:remove></D:propertyupdate>`)
+	_, body = ts.must(207, "alice", "PROPFIND", cal, `<propfind xmlns="DAV:" xmlns:X="urn:example:x"><prop><X:flag/></prop></propfind>`, "Depth", "0")
+	if st, _, _ := parseMultistatus(t, body).Responses[0].prop(dx.Name("urn:example:x", "flag")); !strings.Contains(st, "404") {
+		t.Fatalf("removed dead property still there: %s", body)
+	}
+}
+
+func TestProppatchAtomic(t *testing.T) {
+	ts := newTestServer(t)
+	_, body := ts.must(207, "alice", "PROPPATCH", cal, `<D:propertyupdate xmlns:D="DAV:" xmlns:X="urn:example:x"><D:set><D:prop>
+		<D:displayname>Changed</D:displayname><D:getetag>"x"</D:getetag><X:dead>1</X:dead></D:prop></D:set></D:propertyupdate>`)
+	r := parseMultistatus(t, body).Responses[0]
+	if st, _, _ := r.prop(dx.DAVName("getetag")); !strings.Contains(st, "403") {
+		t.Fatalf("protected property: %s", body)
+	}
+	for _, n := range []string{"displayname", "dead"} {
+		for _, ps := range r.Propstats {
+			for _, a := range ps.Prop.Any {
+				if a.XMLName.Local == n && !strings.Contains(ps.Status, "424") {
+					t.Errorf("%s: %s, want 424 Failed Dependency", n, ps.Status)
+				}
+			}
+		}
+	}
+	_, body = ts.must(207, "alice", "PROPFIND", cal, `<propfind xmlns="DAV:"><prop><displayname/></prop></propfind>`, "Depth", "0")
+	if strings.Contains(body, "Changed") {
+		t.Fatal("a failed PROPPATCH applied part of its changes")
+	}
+	// The component set is fixed after creation (RFC 4791 §5.2.3).
+	_, body = ts.must(207, "alice", "PROPPATCH", cal, `<D:propertyupdate xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop>
+		<C:supported-calendar-component-set><C:comp name="VTODO"/></C:supported-calendar-component-set></D:prop></D:set></D:propertyupdate>`)
+	if !strings.Contains(body, "403") {
+		t.Fatalf("component set changed after creation: %s", body)
+	}
+	// A bad calendar-timezone is refused.
+	_, body = ts.must(207, "alice", "PROPPATCH", cal, `<D:propertyupdate xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop>
+		<C:calendar-timezone>not a timezone</C:calendar-timezone></D:prop></D:set></D:propertyupdate>`)
+	if !strings.Contains(body, "409") {
+		t.Fatalf("bad calendar-timezone accepted: %s", body)
+	}
+}
+
+func TestTimezoneByID(t *testing.T) {
+	ts := newTestServer(t)
+	ts.must(207, "alice", "PROPPATCH", cal, `<D:propertyupdate xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop>
+		<C:calendar-timezone-id>Europe/Berlin</C:calendar-timezone-id></D:prop></D:set></D:propertyupdate>`)
+	_, body := ts.must(207, "alice", "PROPFIND", cal, `<propfind xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><prop>
+		<C:calendar-timezone-id/><C:calendar-timezone/></prop></propfind>`, "Depth", "0")
+	r := parseMultistatus(t, body).Responses[0]
+	if _, id, _ := r.prop(dx.CalDAVName("calendar-timezone-id")); id != "Europe/Berlin" {
+		t.Fatalf("calendar-timezone-id = %q", id)
+	}
+	if _, tz, _ := r.prop(dx.CalDAVName("calendar-timezone")); !strings.Contains(tz, "TZID:Europe/Berlin") || !strings.Contains(tz, "RRULE") {
+		t.Fatalf("calendar-timezone = %q", tz)
+	}
+}
+
+func TestMkcalendar(t *testing.T) {
+	ts := newTestServer(t)
+	path := "/dav/calendars/users/alice/work/"
+	ts.must(201, "alice", "MKCALENDAR", path, `<?xml version="1.0"?>
+<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:I="http://apple.com/ns/ical/"><D:set><D:prop>
+ <D:displayname>Work</D:displayname><I:calendar-color>#00FF00</I:calendar-color>
+ <C:supported-calendar-component-set><C:comp name="VTODO"/></C:supported-calendar-component-set>
+</D:prop></D:set></C:mkcalendar>`)
+	_, body := ts.must(207, "alice", "PROPFIND", path, `<propfind xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><prop>
+		<displayname/><C:supported-calendar-component-set/><resourcetype/></prop></propfind>`, "Depth", "0")
+	if !strings.Contains(body, "Work") || !strings.Contains(body, `name="VTODO"`) || strings.Contains(body, "VEVENT") {
+		t.Fatalf("new calendar: %s", body)
+	}
+	_, body = ts.must(405, "alice", "MKCALENDAR", path, "")
+	if errorCondition(t, body) != condResourceMustBeNull {
+		t.Fatalf("MKCALENDAR on an existing calendar: %s", body)
+	}
+	_, body = ts.must(403, "alice", "MKCALENDAR", path+"inner/", "")
+	if errorCondition(t, body) != condCollectionLocationOK {
+		t.Fatalf("MKCALENDAR inside a calendar: %s", body)
+	}
+	// Extended MKCOL (RFC 5689) creates calendars; plain collections are refused.
+	ts.must(201, "alice", "MKCOL", "/dav/calendars/users/alice/ext/", `<D:mkcol xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+		<D:set><D:prop><D:resourcetype><D:collection/><C:calendar/></D:resourcetype><D:displayname>Ext</D:displayname></D:prop></D:set></D:mkcol>`)
+	_, body = ts.must(403, "alice", "MKCOL", "/dav/calendars/users/alice/plain/", "")
+	if errorCondition(t, body) != condValidResourceType {
+		t.Fatalf("plain MKCOL: %s", body)
+	}
+	// Deleting a calendar deletes its objects.
+	ts.put("alice", "/dav/calendars/users/alice/ext/e.ics", event("e", "20260301T100000Z", "E"))
+	ts.must(204, "alice", "DELETE", "/dav/calendars/users/alice/ext/", "")
+	ts.must(404, "alice", "GET", "/dav/calendars/users/alice/ext/e.ics", "")
+	ts.must(403, "alice", "DELETE", "/dav/calendars/users/alice/inbox/", "")
+}
+
+func TestCopyMove(t *testing.T) {
+	ts := newTestServer(t)
+	other := "/dav/calendars/users/alice/other/"
+	ts.must(201, "alice", "MKCALENDAR", other, "")
+	ics := event("m1", "20260301T100000Z", "Move me")
+	ts.put("alice", cal+"m1.ics", ics)
+	dest := func(p string) string { return ts.srv.URL + p }
+	ts.must(201, "alice", "COPY", cal+"m1.ics", "", "Destination", dest(other+"m1.ics"))
+	// A second copy into the same calendar under another name has the same UID.
+	_, body := ts.must(409, "alice", "COPY", cal+"m1.ics", "", "Destination", dest(other+"m1-again.ics"))
+	if errorCondition(t, body) != condNoUIDConflict {
+		t.Fatalf("copy with a duplicate UID: %s", body)
+	}
+	ts.must(412, "alice", "COPY", cal+"m1.ics", "", "Destination", dest(other+"m1.ics"), "Overwrite", "F")
+	ts.must(204, "alice", "COPY", cal+"m1.ics", "", "Destination", dest(other+"m1.ics"))
+	ts.must(204, "alice", "DELETE", other+"m1.ics", "")
+	ts.must(201, "alice", "MOVE", cal+"m1.ics", "", "Destination", dest(other+"moved.ics"))
+	ts.must(404, "alice", "GET", cal+"m1.ics", "")
+	if _, body := ts.must(200, "alice", "GET", other+"moved.ics", ""); body != ics {
+		t.Fatalf("moved object differs: %q", body)
+	}
+	// Into the tasks calendar an event is not supported.
+	_, body = ts.must(403, "alice", "MOVE", other+"moved.ics", "", "Destination", dest("/dav/calendars/users/alice/tasks/x.ics"))
+	if errorCondition(t, body) != condSupportedComponent {
+		t.Fatalf("move of an event into a tasks calendar: %s", body)
+	}
+	ts.must(200, "alice", "GET", other+"moved.ics", "")
+	ts.must(403, "alice", "MOVE", other+"moved.ics", "", "Destination", dest("/dav/calendars/users/bob/calendar/x.ics"))
+	ts.must(409, "alice", "MOVE", other+"moved.ics", "", "Destination", dest("/dav/calendars/users/alice/nope/x.ics"))
+	ts.must(400, "alice", "MOVE", other+"moved.ics", "")
+	ts.must(200, "alice", "GET", other+"moved.ics", "")
+}

@@ -1,0 +1,139 @@
+package caldav
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	dx "github.com/kalends/kalends/caldav/internal/davxml"
+)
+
+const cal = "/dav/calendars/users/alice/calendar/"
+
+func TestPutGetConditional(t *testing.T) {
+	ts := newTestServer(t)
+	ics := event("e1", "20260301T100000Z", "First")
+	etag := ts.put("alice", cal+"e1.ics", ics)
+	if etag == "" || strings.HasPrefix(etag, "W/") {
+		t.Fatalf("PUT returned ETag %q, want a strong one", etag)
+	}
+	resp, body := ts.must(200, "alice", "GET", cal+"e1.ics", "")
+	if body != ics || resp.Header.Get("ETag") != etag || resp.Header.Get("Last-Modified") == "" ||
+		!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/calendar; charset=utf-8") {
+		t.Fatalf("GET: %v %q", resp.Header, body)
+	}
+	resp, body = ts.must(200, "alice", "HEAD", cal+"e1.ics", "")
+	if body != "" || resp.Header.Get("ETag") != etag {
+		t.Fatalf("HEAD: %v %q", resp.Header, body)
+	}
+	ts.must(304, "alice", "GET", cal+"e1.ics", "", "If-None-Match", etag)
+	ts.must(412, "alice", "GET", cal+"e1.ics", "", "If-Match", `"nope"`)
+
+	// If-None-Match: * refuses to overwrite; a stale If-Match refuses too.
+	ts.must(412, "alice", "PUT", cal+"e1.ics", event("e1", "20260301T100000Z", "Clobber"), "If-None-Match", "*")
+	ts.must(412, "alice", "PUT", cal+"e1.ics", event("e1", "20260301T100000Z", "Clobber"), "If-Match", `"stale"`)
+	ts.must(412, "alice", "PUT", cal+"new.ics", event("new", "20260301T100000Z", "New"), "If-Match", etag)
+	if _, body := ts.must(200, "alice", "GET", cal+"e1.ics", ""); body != ics {
+		t.Fatal("a failed precondition changed the object")
+	}
+	resp, _ = ts.must(204, "alice", "PUT", cal+"e1.ics", event("e1", "20260301T100000Z", "Second"), "If-Match", etag)
+	if resp.Header.Get("ETag") == etag || resp.Header.Get("ETag") == "" {
+		t.Fatalf("update ETag %q", resp.Header.Get("ETag"))
+	}
+	ts.must(412, "alice", "DELETE", cal+"e1.ics", "", "If-Match", etag)
+	ts.must(204, "alice", "DELETE", cal+"e1.ics", "", "If-Match", resp.Header.Get("ETag"))
+	ts.must(404, "alice", "GET", cal+"e1.ics", "")
+	ts.must(404, "alice", "DELETE", cal+"e1.ics", "")
+}
+
+func TestPutPreconditions(t *testing.T) {
+	ts := newTestServer(t)
+	keep := event("keep", "20260301T100000Z", "Keep")
+	ts.put("alice", cal+"keep.ics", keep)
+	twoUIDs := strings.Replace(event("a", "20260301T100000Z", "A"), "END:VCALENDAR\r\n",
+		"BEGIN:VEVENT\r\nUID:b\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260302T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", 1)
+	withMethod := strings.Replace(event("m", "20260301T100000Z", "M"), "VERSION:2.0\r\n", "VERSION:2.0\r\nMETHOD:REQUEST\r\n", 1)
+	todo := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VTODO\r\nUID:t1\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Task\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
+	hostile := strings.Replace(event("h", "20260301T100000Z", "H"), "DURATION:PT1H\r\n", "DURATION:PT1S\r\nRRULE:FREQ=SECONDLY\r\n", 1)
+	cases := []struct {
+		name, path, body, ctype string
+		status                  int
+		cond                    string
+	}{
+		{"not iCalendar", "x1.ics", "hello", "text/calendar", 403, "valid-calendar-data"},
+		{"truncated", "x2.ics", keep[:60], "text/calendar", 403, "valid-calendar-data"},
+		{"wrong media type", "x3.ics", keep, "text/plain", 415, "supported-calendar-data"},
+		{"two UIDs", "x4.ics", twoUIDs, "text/calendar", 403, "valid-calendar-object-resource"},
+		{"METHOD", "x5.ics", withMethod, "text/calendar", 403, "valid-calendar-object-resource"},
+		{"VTODO in an events calendar", "x6.ics", todo, "text/calendar", 403, "supported-calendar-component"},
+		{"duplicate UID", "x7.ics", strings.Replace(keep, "SUMMARY:Keep", "SUMMARY:Other", 1), "text/calendar", 409, "no-uid-conflict"},
+		{"too large", "x8.ics", strings.Replace(keep, "SUMMARY:Keep", "SUMMARY:"+strings.Repeat("x", 1<<20), 1), "text/calendar", 413, "max-resource-size"},
+		{"endless SECONDLY", "x9.ics", hostile, "text/calendar", 403, "max-instances"},
+	}
+	for _, c := range cases {
+		resp, body := ts.do("alice", "PUT", cal+c.path, c.body, "Content-Type", c.ctype)
+		if resp.StatusCode != c.status {
+			t.Errorf("%s: status %d, want %d\n%s", c.name, resp.StatusCode, c.status, body)
+			continue
+		}
+		if got := errorCondition(t, body); got != dx.CalDAVName(c.cond) {
+			t.Errorf("%s: condition %v, want %s", c.name, got, c.cond)
+		}
+		if c.cond == "no-uid-conflict" && !strings.Contains(body, "<D:href>"+cal+"keep.ics</D:href>") {
+			t.Errorf("no-uid-conflict does not name the other resource:\n%s", body)
+		}
+		ts.must(404, "alice", "GET", cal+c.path, "")
+	}
+	if _, body := ts.must(200, "alice", "GET", cal+"keep.ics", ""); body != keep {
+		t.Fatal("a refused PUT changed another object")
+	}
+	// PUT where no calendar is: into the home, into the inbox, below a missing calendar.
+	ts.must(405, "alice", "PUT", "/dav/calendars/users/alice/calendar/", keep)
+	ts.must(403, "alice", "PUT", "/dav/calendars/users/alice/inbox/x.ics", keep)
+	ts.must(409, "alice", "PUT", "/dav/calendars/users/alice/missing/x.ics", keep)
+}
+
+func TestPutOverridesOnly(t *testing.T) {
+	ts := newTestServer(t)
+	// An attendee invited to one occurrence holds only the override.
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\nUID:series-1\r\nDTSTAMP:20260101T000000Z\r\n" +
+		"RECURRENCE-ID:20260303T100000Z\r\nDTSTART:20260303T110000Z\r\nDURATION:PT1H\r\nSUMMARY:Moved\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	ts.put("alice", cal+"override.ics", ics)
+}
+
+func TestPutNonASCIIAndEncodedNames(t *testing.T) {
+	ts := newTestServer(t)
+	ts.put("alice", cal+"caf%C3%A9%20meeting%40x.ics", event("cafe", "20260301T100000Z", "Café"))
+	_, body := ts.must(207, "alice", "PROPFIND", cal, `<propfind xmlns="DAV:"><prop><getetag/></prop></propfind>`, "Depth", "1")
+	ms := parseMultistatus(t, body)
+	if ms.response(cal+"café meeting@x.ics") == nil {
+		t.Fatalf("encoded name not listed as such:\n%s", body)
+	}
+	if !strings.Contains(body, "caf%C3%A9%20meeting") {
+		t.Fatalf("href not percent-encoded:\n%s", body)
+	}
+	ts.must(200, "alice", "GET", cal+"caf%C3%A9%20meeting%40x.ics", "")
+}
+
+func TestCollectionGetMergesTimezones(t *testing.T) {
+	ts := newTestServer(t)
+	tz := "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n" +
+		"TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\nDTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n" +
+		"TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+	for i := 0; i < 3; i++ {
+		ics := fmt.Sprintf("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\n%sBEGIN:VEVENT\r\nUID:tz%d\r\nDTSTAMP:20260101T000000Z\r\n"+
+			"DTSTART;TZID=Europe/Berlin:20260301T10%02d00\r\nDURATION:PT1H\r\nSUMMARY:E%d\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", tz, i, i, i)
+		ts.put("alice", cal+fmt.Sprintf("tz%d.ics", i), ics)
+	}
+	resp, body := ts.must(200, "alice", "GET", cal, "")
+	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/calendar") || strings.Count(body, "BEGIN:VTIMEZONE") != 1 ||
+		strings.Count(body, "BEGIN:VEVENT") != 3 || strings.Count(body, "BEGIN:VCALENDAR") != 1 {
+		t.Fatalf("collection GET:\n%s", body)
+	}
+	ts.must(304, "alice", "GET", cal, "", "If-None-Match", resp.Header.Get("ETag"))
+	if resp.Header.Get("ETag") == "" {
+		t.Fatal("collection GET has no ETag")
+	}
+	_ = http.StatusOK
+}
