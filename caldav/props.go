@@ -209,7 +209,7 @@ func privileges(user *backend.Principal, r *resource) []xml.Name {
 // supportedReports is DAV:supported-report-set (RFC 3253 §3.1.5).
 func supportedReports(r *resource) []xml.Name {
 	common := []xml.Name{dx.DAVName("expand-property"), dx.DAVName("principal-property-search"),
-		dx.DAVName("principal-search-property-set")}
+		dx.DAVName("principal-search-property-set"), dx.CSName("calendarserver-principal-search")}
 	switch r.kind {
 	case resCollection:
 		if r.cal.Kind == backend.CollectionOutbox {

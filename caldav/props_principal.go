@@ -52,6 +52,18 @@ func registerPrincipalProps() {
 	register(dx.DAVName("resource-id"), &propDef{kinds: principalOnly, hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
 		return dx.HrefProp(dx.DAVName("resource-id"), principalUUID(pc.res.principal)), nil
 	}})
+	// Apple's directory record type: rooms are "locations", which is how
+	// macOS offers them in the location field.
+	register(dx.CSName("record-type"), &propDef{kinds: principalOnly, hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
+		rt := map[backend.PrincipalKind]string{backend.KindUser: "users", backend.KindRoom: "locations", backend.KindResource: "resources"}
+		return dx.TextProp(dx.CSName("record-type"), rt[pc.res.principal.Kind]), nil
+	}})
+	register(dx.CSName("first-name"), &propDef{kinds: principalOnly, hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
+		return dx.TextProp(dx.CSName("first-name"), nameParts(pc.res.principal)[0]), nil
+	}})
+	register(dx.CSName("last-name"), &propDef{kinds: principalOnly, hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
+		return dx.TextProp(dx.CSName("last-name"), nameParts(pc.res.principal)[1]), nil
+	}})
 	// Groups and delegation do not exist yet: empty sets, never 404, since
 	// Apple's delegation pane breaks on a 404 (CLIENTS.md).
 	for _, n := range []string{"group-member-set", "group-membership"} {
