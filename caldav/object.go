@@ -51,6 +51,12 @@ func (h *Handler) prepareObject(c *backend.Calendar, uri string, data []byte) (*
 	if err != nil {
 		return nil, nil, icalError(err)
 	}
+	if fixed := addMissingTimezones(data, cal, info.Timezones); len(fixed) != len(data) {
+		data = fixed
+		if cal, err = ical.Parse(data); err != nil {
+			return nil, nil, icalError(err)
+		}
+	}
 	if !c.Accepts(info.Component) {
 		return nil, nil, conditionf(http.StatusForbidden, condSupportedComponent,
 			"this calendar does not accept %s components", info.Component)

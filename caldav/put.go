@@ -59,9 +59,11 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// The stored bytes are exactly those sent, so the ETag may be returned
-	// (RFC 4791 §5.3.4).
-	w.Header().Set("ETag", result.ETag)
+	// The ETag is returned only when the stored bytes are exactly those
+	// sent (RFC 4791 §5.3.4); the client must GET the object otherwise.
+	if len(obj.Data) == len(data) {
+		w.Header().Set("ETag", result.ETag)
+	}
 	if result.Created {
 		w.Header().Set("Location", h.href(res.path))
 		w.WriteHeader(http.StatusCreated)

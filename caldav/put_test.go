@@ -137,3 +137,26 @@ func TestCollectionGetMergesTimezones(t *testing.T) {
 	}
 	_ = http.StatusOK
 }
+
+// TestPutWithoutVTimezone: RFC 7809 lets clients leave out VTIMEZONEs the
+// server knows; the stored object then carries it, and since the stored
+// bytes differ from those sent, no ETag is returned (RFC 4791 §5.3.4).
+func TestPutWithoutVTimezone(t *testing.T) {
+	ts := newTestServer(t)
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\nUID:notz\r\nDTSTAMP:20260101T000000Z\r\n" +
+		"DTSTART;TZID=Europe/Berlin:20260301T100000\r\nDURATION:PT1H\r\nSUMMARY:No VTIMEZONE\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	resp, _ := ts.must(http.StatusCreated, "alice", "PUT", cal+"notz.ics", ics, "Content-Type", "text/calendar")
+	if resp.Header.Get("ETag") != "" {
+		t.Fatalf("ETag returned for bytes the server changed")
+	}
+	_, body := ts.must(200, "alice", "GET", cal+"notz.ics", "")
+	if strings.Count(body, "BEGIN:VTIMEZONE") != 1 || !strings.Contains(body, "TZID:Europe/Berlin") ||
+		!strings.Contains(body, "SUMMARY:No VTIMEZONE") || strings.Index(body, "BEGIN:VTIMEZONE") > strings.Index(body, "BEGIN:VEVENT") {
+		t.Fatalf("stored object:\n%s", body)
+	}
+	// With the VTIMEZONE present, the bytes are kept and the ETag returned.
+	resp, _ = ts.must(http.StatusNoContent, "alice", "PUT", cal+"notz.ics", body, "Content-Type", "text/calendar")
+	if resp.Header.Get("ETag") == "" {
+		t.Fatal("no ETag for unchanged bytes")
+	}
+}
