@@ -82,6 +82,11 @@ type Store interface {
 	// since, ordered by revision, at most limit of them (0 = all); see
 	// ChangeSet. ErrInvalidSyncToken if since is above the current revision.
 	Changes(ctx context.Context, calendarID int64, since int64, limit int) (*ChangeSet, error)
+	// ReplaceInstances rewrites the indexed occurrences of an object whose
+	// ETag is still etag (re-indexing after a change of the calendar's time
+	// zone). ErrNotFound if the object is gone, ErrPreconditionFailed if it
+	// changed since it was read.
+	ReplaceInstances(ctx context.Context, calendarID int64, uri, etag string, instances []Instance) error
 	// InstancesInRange returns the URIs of a calendar's objects having an
 	// indexed occurrence overlapping [start, end).
 	InstancesInRange(ctx context.Context, calendarID int64, start, end time.Time) ([]InstanceRef, error)

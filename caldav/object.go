@@ -79,11 +79,7 @@ func (h *Handler) prepareObject(c *backend.Calendar, uri string, data []byte) (*
 			Transparent: info.Transparent, Status: info.Status,
 		},
 	}
-	o.Instances = make([]backend.Instance, len(insts))
-	for i, in := range insts {
-		o.Instances[i] = backend.Instance{Start: in.Start, End: in.End, RecurrenceID: in.RecurrenceID,
-			Transparent: in.Transparent, Status: in.Status, BusyType: in.BusyType}
-	}
+	o.Instances = toBackendInstances(insts)
 	return o, cal, nil
 }
 

@@ -57,8 +57,14 @@ func (h *Handler) proppatch(w http.ResponseWriter, r *http.Request) error {
 		}
 	} else {
 		if res.kind == resCollection {
-			if _, err := h.store.UpdateCalendar(r.Context(), res.cal.ID, u); err != nil {
+			updated, err := h.store.UpdateCalendar(r.Context(), res.cal.ID, u)
+			if err != nil {
 				return err
+			}
+			if u.Timezone != nil && *u.Timezone != res.cal.Timezone {
+				if err := h.reindexCalendar(r.Context(), updated); err != nil {
+					return err
+				}
 			}
 		} else if err := h.store.PatchObjectProperties(r.Context(), res.cal.ID, res.objURI, u.Set, u.Remove); err != nil {
 			return err

@@ -317,3 +317,22 @@ func (s *Store) InstancesInRange(ctx context.Context, calID int64, start, end ti
 	}
 	return out, rows.Err()
 }
+
+// ReplaceInstances implements backend.Store.
+func (s *Store) ReplaceInstances(ctx context.Context, calID int64, uri, etag string, insts []backend.Instance) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		var id int64
+		var cur string
+		err := tx.QueryRow(ctx, `SELECT id, etag FROM objects WHERE calendar_id = $1 AND uri = $2 FOR UPDATE`, calID, uri).Scan(&id, &cur)
+		if err != nil {
+			return fmt.Errorf("postgres: reindex: %w", notFound(err))
+		}
+		if cur != etag {
+			return fmt.Errorf("postgres: reindex %s: %w", uri, backend.ErrPreconditionFailed)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM instances WHERE object_id = $1`, id); err != nil {
+			return fmt.Errorf("postgres: reindex: %w", err)
+		}
+		return insertInstances(ctx, tx, id, calID, insts)
+	})
+}

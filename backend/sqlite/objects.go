@@ -321,3 +321,22 @@ func (s *Store) InstancesInRange(ctx context.Context, calID int64, start, end ti
 	}
 	return out, rows.Err()
 }
+
+// ReplaceInstances implements backend.Store.
+func (s *Store) ReplaceInstances(ctx context.Context, calID int64, uri, etag string, insts []backend.Instance) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		var cur string
+		err := tx.QueryRowContext(ctx, `SELECT id, etag FROM objects WHERE calendar_id = ? AND uri = ?`, calID, uri).Scan(&id, &cur)
+		if err != nil {
+			return fmt.Errorf("sqlite: reindex: %w", notFound(err))
+		}
+		if cur != etag {
+			return fmt.Errorf("sqlite: reindex %s: %w", uri, backend.ErrPreconditionFailed)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM instances WHERE object_id = ?`, id); err != nil {
+			return fmt.Errorf("sqlite: reindex: %w", err)
+		}
+		return insertInstances(ctx, tx, id, calID, insts)
+	})
+}

@@ -133,6 +133,25 @@ func testInstances(t *testing.T, s backend.Store) {
 	if refs, _ = s.InstancesInRange(ctx(t), c.ID, a, b); len(refs) != 0 {
 		t.Fatalf("stale instances after rewrite: %+v", refs)
 	}
+	// Re-indexing replaces the occurrences of an unchanged object only.
+	moved := []backend.Instance{{Start: t0.AddDate(0, 0, 35), End: t0.AddDate(0, 0, 35).Add(time.Hour), BusyType: "BUSY"}}
+	cur, _ := s.Object(ctx(t), c.ID, "w.ics")
+	wantErr(t, "ReplaceInstances with a stale ETag", s.ReplaceInstances(ctx(t), c.ID, "w.ics", `"stale"`, moved), backend.ErrPreconditionFailed)
+	wantErr(t, "ReplaceInstances of a missing object", s.ReplaceInstances(ctx(t), c.ID, "zz.ics", cur.ETag, moved), backend.ErrNotFound)
+	if err := s.ReplaceInstances(ctx(t), c.ID, "w.ics", cur.ETag, moved); err != nil {
+		t.Fatal(err)
+	}
+	if refs, _ = s.InstancesInRange(ctx(t), c.ID, a, b); len(refs) != 1 || refs[0].URI != "w.ics" {
+		t.Fatalf("replaced instances not found: %+v", refs)
+	}
+	if after, _ := s.Object(ctx(t), c.ID, "w.ics"); after.ETag != cur.ETag {
+		t.Fatal("re-indexing changed the object")
+	}
+	back := []backend.Instance{{Start: t0, End: t0.Add(time.Hour), BusyType: "BUSY"}}
+	if err := s.ReplaceInstances(ctx(t), c.ID, "w.ics", cur.ETag, back); err != nil {
+		t.Fatal(err)
+	}
+	a, b = week(0)
 	if _, err := s.DeleteObject(ctx(t), c.ID, "single.ics", ""); err != nil {
 		t.Fatal(err)
 	}
