@@ -173,3 +173,15 @@ func TestCopyMove(t *testing.T) {
 	ts.must(400, "alice", "MOVE", other+"moved.ics", "")
 	ts.must(200, "alice", "GET", other+"moved.ics", "")
 }
+
+func TestNonASCIICalendarName(t *testing.T) {
+	ts := newTestServer(t)
+	path := "/dav/calendars/users/alice/Kalender%20M%C3%BCnchen%20%E6%97%A5/"
+	ts.must(201, "alice", "MKCALENDAR", path, "")
+	ts.put("alice", path+"a.ics", event("a", "20260301T100000Z", "A"))
+	_, body := ts.must(207, "alice", "PROPFIND", "/dav/calendars/users/alice/", `<propfind xmlns="DAV:"><prop><resourcetype/></prop></propfind>`, "Depth", "1")
+	if parseMultistatus(t, body).response("/dav/calendars/users/alice/Kalender München 日/") == nil {
+		t.Fatalf("non-ASCII calendar not listed:\n%s", body)
+	}
+	ts.must(403, "alice", "MKCALENDAR", "/dav/calendars/users/alice/bad%01name/", "")
+}

@@ -41,8 +41,8 @@ func (h *Handler) mkcalendar(w http.ResponseWriter, r *http.Request, extended bo
 	if res.cal != nil {
 		return conditionf(http.StatusMethodNotAllowed, condResourceMustBeNull, "a collection already exists at %s", res.path)
 	}
-	if err := backend.ValidateName(res.calURI); err != nil {
-		return errorf(http.StatusForbidden, "collection names may contain only letters, digits and @ . - _")
+	if err := backend.ValidateCollectionName(res.calURI); err != nil {
+		return errorf(http.StatusForbidden, "invalid collection name: %v", err)
 	}
 	if extended && !hasCalendarType(mk.ResourceType) {
 		return conditionf(http.StatusForbidden, condValidResourceType,
