@@ -18,6 +18,12 @@ import (
 // request; hashing each would cost tens of milliseconds per request.
 const authCacheTTL = 5 * time.Minute
 
+// authRecheck is how long a cached login is used without reading the
+// account again: within it, a password change, an account deletion or a
+// new display name made by another process takes effect. It saves two
+// queries on every request.
+const authRecheck = 30 * time.Second
+
 // authCache remembers recently verified credentials. Entries are keyed by a
 // keyed hash of user and password (the password itself is never kept), and
 // carry the stored hash they were verified against, so a password change
@@ -29,9 +35,10 @@ type authCache struct {
 }
 
 type authEntry struct {
-	id      int64
-	hash    string
-	expires time.Time
+	principal *backend.Principal
+	hash      string
+	expires   time.Time // of the password verification
+	checked   time.Time // when the account was last read
 }
 
 func newAuthCache() *authCache {
@@ -51,23 +58,42 @@ func (c *authCache) digest(user, pass string) [32]byte {
 	return d
 }
 
-func (c *authCache) get(d [32]byte, id int64, hash string) bool {
+// fresh returns the principal of a login verified and re-read recently.
+func (c *authCache) fresh(d [32]byte) *backend.Principal {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[d]
+	now := time.Now()
+	if !ok || now.After(e.expires) || now.Sub(e.checked) > authRecheck {
+		return nil
+	}
+	return e.principal
+}
+
+// verified reports whether the login was verified against this very hash.
+func (c *authCache) verified(d [32]byte, id int64, hash string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[d]
 	if !ok || time.Now().After(e.expires) {
 		return false
 	}
-	return e.id == id && subtle.ConstantTimeCompare([]byte(e.hash), []byte(hash)) == 1
+	return e.principal.ID == id && subtle.ConstantTimeCompare([]byte(e.hash), []byte(hash)) == 1
 }
 
-func (c *authCache) put(d [32]byte, id int64, hash string) {
+func (c *authCache) put(d [32]byte, p *backend.Principal, hash string, reverified bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.entries) > 10000 { // a crude bound: drop everything rather than grow
 		c.entries = map[[32]byte]authEntry{}
 	}
-	c.entries[d] = authEntry{id: id, hash: hash, expires: time.Now().Add(authCacheTTL)}
+	now := time.Now()
+	e := c.entries[d]
+	if reverified || e.expires.IsZero() {
+		e.expires = now.Add(authCacheTTL)
+	}
+	e.principal, e.hash, e.checked = p, hash, now
+	c.entries[d] = e
 }
 
 // dummyHash is verified against when the user does not exist, so that a
@@ -85,6 +111,10 @@ func (h *Handler) authenticate(r *http.Request) (*backend.Principal, error) {
 	if !ok || name == "" {
 		return nil, nil
 	}
+	d := h.auth.digest(name, pass)
+	if p := h.auth.fresh(d); p != nil {
+		return p, nil
+	}
 	id, hash, err := h.store.Credentials(r.Context(), name)
 	if errors.Is(err, backend.ErrNotFound) || (err == nil && hash == "") {
 		backend.CheckPassword(dummyHash, pass)
@@ -93,18 +123,19 @@ func (h *Handler) authenticate(r *http.Request) (*backend.Principal, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := h.auth.digest(name, pass)
-	if !h.auth.get(d, id, hash) {
-		if !backend.CheckPassword(hash, pass) {
-			return nil, nil
-		}
-		h.auth.put(d, id, hash)
+	known := h.auth.verified(d, id, hash)
+	if !known && !backend.CheckPassword(hash, pass) {
+		return nil, nil
 	}
 	p, err := h.store.PrincipalByID(r.Context(), id)
 	if errors.Is(err, backend.ErrNotFound) {
 		return nil, nil // deleted between the two reads
 	}
-	return p, err
+	if err != nil {
+		return nil, err
+	}
+	h.auth.put(d, p, hash, !known)
+	return p, nil
 }
 
 // currentUser returns the authenticated principal of a request.
