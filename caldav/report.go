@@ -1,6 +1,7 @@
 package caldav
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"net/http"
@@ -29,6 +30,10 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request) error {
 	}
 	fn, ok := reports[name]
 	if !ok {
+		// Not well-formed is 400 whatever the report (RFC 4918 §8.2).
+		if _, err := dx.ParseElement(bytes.NewReader(body), dx.DefaultLimits); err != nil {
+			return xmlError(err)
+		}
 		return conditionf(http.StatusForbidden, condSupportedReport, "the %s report is not supported", name.Local)
 	}
 	res, err := h.resolve(r.Context(), h.davPath(r))

@@ -103,6 +103,7 @@ func TestSyncCollectionLimitAndBadToken(t *testing.T) {
 		t.Fatalf("unknown report: %s", body)
 	}
 	ts.must(400, "alice", "REPORT", cal, `<D:sync-collection xmlns:D="DAV:">`)
+	ts.must(400, "alice", "REPORT", cal, `<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:getetag></D:prop>`)
 }
 
 func TestHomeSync(t *testing.T) {
