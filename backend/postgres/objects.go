@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -34,117 +33,22 @@ func scanObject(r pgx.Row, calID int64, withData bool) (*backend.Object, error) 
 	return &o, nil
 }
 
-// PutObject implements backend.Store.
-func (s *Store) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*backend.PutObjectResult, error) {
-	o := req.Object
-	o.CalendarID = req.CalendarID
-	o.ETag = backend.ETag(o.Data)
-	o.Size = int64(len(o.Data))
-	res := &backend.PutObjectResult{ETag: o.ETag}
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if m := req.MoveFrom; m != nil {
-			// Lock both collections in id order, so that two opposite
-			// moves cannot deadlock, then remove the source.
-			if _, err := tx.Exec(ctx, `SELECT id FROM calendars WHERE id IN ($1, $2) ORDER BY id FOR UPDATE`,
-				m.CalendarID, req.CalendarID); err != nil {
-				return fmt.Errorf("postgres: move: %w", err)
-			}
-			if _, err := deleteObject(ctx, tx, m.CalendarID, m.URI, m.IfMatch); err != nil {
-				return err
-			}
-		}
-		// Lock the collection first: its writers queue here, so the checks
-		// below see a state nobody changes before commit.
-		rev, err := bumpRevision(ctx, tx, req.CalendarID)
-		if err != nil {
-			return err
-		}
-		var id int64
-		var etag, scheduleTag string
-		var created time.Time
-		err = tx.QueryRow(ctx, `SELECT id, etag, schedule_tag, created_at FROM objects WHERE calendar_id = $1 AND uri = $2`,
-			req.CalendarID, o.URI).Scan(&id, &etag, &scheduleTag, &created)
-		exists := err == nil
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("postgres: put object: %w", err)
-		}
-		switch {
-		case req.IfNoneMatch && exists,
-			req.IfMatch != "" && (!exists || req.IfMatch != etag),
-			req.IfScheduleTagMatch != "" && (!exists || req.IfScheduleTagMatch != scheduleTag):
-			return fmt.Errorf("postgres: put %s: %w", o.URI, backend.ErrPreconditionFailed)
-		}
-		var other string
-		err = tx.QueryRow(ctx, `SELECT uri FROM objects WHERE calendar_id = $1 AND uid = $2 AND uri <> $3`,
-			req.CalendarID, o.UID, o.URI).Scan(&other)
-		if err == nil {
-			return &backend.UIDConflictError{CalendarID: req.CalendarID, URI: other}
-		} else if !errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("postgres: put object: %w", err)
-		}
-		ix := &o.Index
-		if exists {
-			err = tx.QueryRow(ctx, `UPDATE objects SET uid = $1, component = $2, data = $3, etag = $4, size = $5, modified_at = now(),
-				dtstart = $6, dtend = $7, first_start = $8, last_end = $9, all_day = $10, organizer = $11, sequence = $12,
-				schedule_tag = $13, transparent = $14, status = $15 WHERE id = $16 RETURNING date_trunc('second', modified_at)`,
-				o.UID, o.Component, string(o.Data), o.ETag, o.Size, ts(ix.Start), ts(ix.End), ts(ix.FirstStart), ts(ix.LastEnd),
-				ix.AllDay, ix.Organizer, ix.Sequence, ix.ScheduleTag, ix.Transparent, ix.Status, id).Scan(&o.ModifiedAt)
-			o.CreatedAt = created.Truncate(time.Second).UTC()
-			if err == nil {
-				_, err = tx.Exec(ctx, `DELETE FROM instances WHERE object_id = $1`, id)
-			}
-		} else {
-			res.Created = true
-			// A new resource starts without the dead properties a deleted
-			// namesake may have left.
-			if _, err = tx.Exec(ctx, `DELETE FROM properties WHERE calendar_id = $1 AND object_uri = $2`, req.CalendarID, o.URI); err != nil {
-				return fmt.Errorf("postgres: put object: %w", err)
-			}
-			err = tx.QueryRow(ctx, `INSERT INTO objects (calendar_id, uri, uid, component, data, etag, size, created_at, modified_at,
-				dtstart, dtend, first_start, last_end, all_day, organizer, sequence, schedule_tag, transparent, status)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now(), $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-				RETURNING id, date_trunc('second', created_at)`,
-				req.CalendarID, o.URI, o.UID, o.Component, string(o.Data), o.ETag, o.Size, ts(ix.Start), ts(ix.End),
-				ts(ix.FirstStart), ts(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence, ix.ScheduleTag, ix.Transparent,
-				ix.Status).Scan(&id, &o.CreatedAt)
-			o.ModifiedAt = o.CreatedAt
-		}
-		if err != nil {
-			return fmt.Errorf("postgres: put object: %w", err)
-		}
-		o.CreatedAt, o.ModifiedAt = o.CreatedAt.UTC(), o.ModifiedAt.UTC()
-		if err := insertInstances(ctx, tx, id, req.CalendarID, o.Instances); err != nil {
-			return err
-		}
-		res.Revision = rev
-		return logChange(ctx, tx, req.CalendarID, o.URI, rev, false)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
-}
-
-// bumpRevision increments a collection's revision (locking its row until
-// commit) and returns the new one; ErrNotFound when it does not exist.
-func bumpRevision(ctx context.Context, tx pgx.Tx, calID int64) (int64, error) {
+// logChange bumps a collection's revision and records the latest change
+// of uri under it, in one statement, returning the revision. It is the
+// last statement of every write: the collection row it locks serializes
+// the collection's writers until commit, and holding it only here keeps
+// that window to this statement and the commit. ErrNotFound when the
+// collection does not exist.
+func logChange(ctx context.Context, tx pgx.Tx, calID int64, uri string, deleted bool) (int64, error) {
 	var rev int64
-	err := tx.QueryRow(ctx, `UPDATE calendars SET revision = revision + 1 WHERE id = $1 RETURNING revision`, calID).Scan(&rev)
+	err := tx.QueryRow(ctx, `WITH r AS (UPDATE calendars SET revision = revision + 1 WHERE id = $1 RETURNING revision)
+		INSERT INTO changes (calendar_id, uri, revision, deleted) SELECT $1, $2, revision, $3 FROM r
+		ON CONFLICT (calendar_id, uri) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted
+		RETURNING revision`, calID, uri, deleted).Scan(&rev)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: collection %d: %w", calID, notFound(err))
 	}
 	return rev, nil
-}
-
-// logChange records the latest change of uri for sync.
-func logChange(ctx context.Context, tx pgx.Tx, calID int64, uri string, rev int64, deleted bool) error {
-	_, err := tx.Exec(ctx, `INSERT INTO changes (calendar_id, uri, revision, deleted) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (calendar_id, uri) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted`,
-		calID, uri, rev, deleted)
-	if err != nil {
-		return fmt.Errorf("postgres: change log: %w", err)
-	}
-	return nil
 }
 
 // insertInstances writes all occurrences in one statement from arrays.
@@ -234,25 +138,14 @@ func (s *Store) DeleteObject(ctx context.Context, calID int64, uri, ifMatch stri
 	return rev, err
 }
 
-// deleteObject removes an object with its dead properties and logs the
-// deletion, returning the collection's new revision.
+// deleteObject removes an object and logs the deletion, returning the
+// collection's new revision; the object row is locked before the
+// collection row, the order every write follows.
 func deleteObject(ctx context.Context, tx pgx.Tx, calID int64, uri, ifMatch string) (int64, error) {
-	rev, err := bumpRevision(ctx, tx, calID)
-	if err != nil {
+	if err := deleteObjectRow(ctx, tx, calID, uri, ifMatch); err != nil {
 		return 0, err
 	}
-	var etag string
-	err = tx.QueryRow(ctx, `DELETE FROM objects WHERE calendar_id = $1 AND uri = $2 RETURNING etag`, calID, uri).Scan(&etag)
-	if err != nil {
-		return 0, fmt.Errorf("postgres: delete object: %w", notFound(err))
-	}
-	if ifMatch != "" && ifMatch != etag {
-		return 0, fmt.Errorf("postgres: delete %s: %w", uri, backend.ErrPreconditionFailed)
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM properties WHERE calendar_id = $1 AND object_uri = $2`, calID, uri); err != nil {
-		return 0, fmt.Errorf("postgres: delete object: %w", err)
-	}
-	return rev, logChange(ctx, tx, calID, uri, rev, true)
+	return logChange(ctx, tx, calID, uri, true)
 }
 
 // Changes implements backend.Store.

@@ -102,3 +102,52 @@ func testConcurrentIfMatch(t *testing.T, s backend.Store) {
 		}
 	}
 }
+
+// testConcurrentCreates: of racing creations of one URI with If-None-Match,
+// exactly one wins; of racing creations of one UID under different URIs,
+// exactly one wins and the others get a UID conflict naming it.
+func testConcurrentCreates(t *testing.T, s backend.Store) {
+	p := mustUser(t, s, "rita")
+	c := mustCalendar(t, s, p, "cal")
+	const racers = 6
+	for round := 0; round < 3; round++ {
+		results := make(chan error, 2*racers)
+		var wg sync.WaitGroup
+		for r := 0; r < racers; r++ {
+			wg.Add(2)
+			go func(r int) {
+				defer wg.Done()
+				uri := fmt.Sprintf("same-%d.ics", round)
+				_, err := s.PutObject(ctx(t), &backend.PutObjectRequest{CalendarID: c.ID, IfNoneMatch: true,
+					Object: event(uri, "uid-"+uri, fmt.Sprintf("racer %d", r), t0)})
+				results <- err
+			}(r)
+			go func(r int) {
+				defer wg.Done()
+				_, err := s.PutObject(ctx(t), &backend.PutObjectRequest{CalendarID: c.ID,
+					Object: event(fmt.Sprintf("uid-%d-%d.ics", round, r), fmt.Sprintf("shared-uid-%d", round), "E", t0)})
+				results <- err
+			}(r)
+		}
+		wg.Wait()
+		close(results)
+		wins, preconds, conflicts := 0, 0, 0
+		for err := range results {
+			var ue *backend.UIDConflictError
+			switch {
+			case err == nil:
+				wins++
+			case errors.Is(err, backend.ErrPreconditionFailed):
+				preconds++
+			case errors.As(err, &ue):
+				conflicts++
+			default:
+				t.Fatalf("racing create: %v", err)
+			}
+		}
+		if wins != 2 || preconds != racers-1 || conflicts != racers-1 {
+			t.Fatalf("round %d: %d wins, %d precondition failures, %d UID conflicts; want 2, %d, %d",
+				round, wins, preconds, conflicts, racers-1, racers-1)
+		}
+	}
+}

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"Instances", testInstances},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentIfMatch", testConcurrentIfMatch},
+		{"ConcurrentCreates", testConcurrentCreates},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
