@@ -18,6 +18,12 @@
 // rrule-go, but does not use go-ical's RecurrenceSet, which mishandles
 // multi-valued EXDATE, PERIOD RDATEs, floating UNTIL and non-IANA TZIDs.
 //
+// Parsing is lenient where real producers are known to err and the intent
+// is clear (a misspelt END, a fold that lost its space, DATE values with a
+// Z...): the repairs apply to the parsed copy only and are reported by
+// ParseWithWarnings. Defects that leave the meaning open (a missing END, a
+// bare word, an invalid date or rule) are still errors.
+//
 // The package never stores or re-encodes data: callers keep the bytes they
 // received, because go-ical's encoder reorders properties and does not fold.
 package ical

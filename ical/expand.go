@@ -90,6 +90,12 @@ func collectSeries(cal *goical.Calendar) ([]*series, error) {
 // DURATION, all-day and floating values, and DST gaps and overlaps per RFC
 // 5545 §3.3.5.
 //
+// Known limitation: a rule in a non-Gregorian RSCALE (RFC 7529, e.g. the
+// Chinese or Hebrew calendar) is not computed and yields its DTSTART
+// only; Inspect still reports such an unbounded series as reaching
+// MaxTime, so time-range queries keep finding it. SKIP=FORWARD and
+// BACKWARD are read as OMIT. ParseWithWarnings reports both.
+//
 // When more than MaxInstances occurrences overlap the range, the earliest
 // MaxInstances are returned without error. When the iteration budget or
 // Options.Deadline is exhausted, the occurrences found so far are returned

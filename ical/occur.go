@@ -31,7 +31,15 @@ func untilWall(u, a timeValue, loc *time.Location) time.Time {
 // (python-recurring-ical-events, khal, libical), a rule that produces no
 // occurrence at all, typically one whose UNTIL lies before DTSTART (how
 // Confluence marks a deleted series), yields nothing, DTSTART included.
+//
+// A rule in a non-Gregorian RSCALE (RFC 7529) is not computed: it yields
+// DTSTART alone, a known limitation Parse warns about. Dropping the
+// object or guessing Gregorian dates would both be worse for a client.
 func (c *ctx) ruleOccurrences(r *recur, a timeValue, loc *time.Location, from time.Time, fn func(w, t time.Time) bool) error {
+	if r.rscale != "" {
+		fn(a.wall, wallToAbs(a.wall, loc))
+		return nil
+	}
 	o := r.option(a.wall)
 	if a.date {
 		o = dateOption(o)

@@ -2,6 +2,7 @@ package ical
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 
 	goical "github.com/emersion/go-ical"
@@ -15,42 +16,128 @@ const maxDepth = 16
 // calendar object resource. A UTF-8 BOM, CRLF or bare LF line endings and
 // folded lines are accepted. Every error is an *Error; syntax and value
 // errors carry the line number.
+//
+// Parse is lenient: it repairs the producer defects listed on
+// ParseWithWarnings (a real-world server must accept those files) and
+// silently drops the warnings. Callers that want to log the repairs use
+// ParseWithWarnings instead.
 func Parse(data []byte) (*goical.Calendar, error) {
-	cals, err := ParseStream(data)
+	cal, _, err := ParseWithWarnings(data)
+	return cal, err
+}
+
+// ParseWithWarnings is Parse, also reporting what was repaired. The
+// repairs are made on the parsed copy only (the caller keeps and stores
+// the bytes it received), and each is reported as a Warning with its
+// line:
+//
+//   - an empty line inside an object is skipped, and one between a
+//     folded line and its continuation is dropped so that the two join
+//     (python-icalendar's multiple_calendar_components fixture);
+//   - a line that cannot start a content line (its first word is not a
+//     property name followed by ";", ":" or "=") directly after a property
+//     line is taken as a continuation that lost its leading space
+//     (Confluence folds that way);
+//   - a property with parameters but no colon and no value, and a
+//     "NAME=value" line, are ignored (Sixt, python-icalendar's
+//     timezone_rdate fixture); a bare word without any separator is still
+//     an error, as RFC 5545 and the test corpus want;
+//   - a property after the END:VCALENDAR that closes an object is ignored
+//     (Podio appends a comment there);
+//   - an END whose name is one typo (one letter changed, added, dropped or
+//     two letters swapped) away from the open component's name closes it
+//     (END:VTOOD for VTODO); an END naming another open component is
+//     still "missing END";
+//   - a DATE written with a UTC designator (RDATE:20131210Z, Google
+//     birthdays) loses the Z, and a DATE-TIME whose time has four or five
+//     digits (T1300Z, RFC 2446 examples) gets its missing seconds as
+//     zeros;
+//   - a TZOFFSETFROM with out-of-range digits (+5328, a local mean time
+//     written without its hours) is replaced by the observance's
+//     TZOFFSETTO: it only positions that observance's onset. An invalid
+//     TZOFFSETTO, the offset actually in force, is still an error;
+//   - an RRULE with a non-Gregorian RSCALE (RFC 7529) is kept, and a
+//     warning says that expansion yields only its DTSTART (see Expand);
+//     one with SKIP=FORWARD or BACKWARD is kept with a warning that
+//     invalid dates are omitted (SKIP=OMIT) instead.
+//
+// Everything else Parse rejects, it still rejects.
+func ParseWithWarnings(data []byte) (*goical.Calendar, []Warning, error) {
+	cals, warns, err := ParseStreamWithWarnings(data)
 	if err != nil {
-		return nil, err
+		return nil, warns, err
 	}
 	if len(cals) != 1 {
-		return nil, &Error{Condition: CondValidData, Reason: "body must hold exactly one VCALENDAR object"}
+		return nil, warns, &Error{Condition: CondValidData, Reason: "body must hold exactly one VCALENDAR object"}
 	}
-	return cals[0], nil
+	return cals[0], warns, nil
 }
 
 // ParseStream decodes an iCalendar stream of one or more VCALENDAR objects
-// (RFC 5545 §3.4), as found in .ics exports and imports. It is as strict
-// as Parse about syntax and values.
+// (RFC 5545 §3.4), as found in .ics exports and imports. It is as lenient
+// as Parse, and as strict about everything it does not repair.
 func ParseStream(data []byte) ([]*goical.Calendar, error) {
+	cals, _, err := ParseStreamWithWarnings(data)
+	return cals, err
+}
+
+// ParseStreamWithWarnings is ParseStream, also reporting what was
+// repaired (see ParseWithWarnings). Warnings are returned with an error
+// too: they can help explain it.
+func ParseStreamWithWarnings(data []byte) ([]*goical.Calendar, []Warning, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	p := parser{}
 	if err := p.run(data); err != nil {
-		return nil, err
+		return nil, p.warns, err
 	}
 	if len(p.cals) == 0 {
-		return nil, &Error{Condition: CondValidData, Reason: "no VCALENDAR object found"}
+		return nil, p.warns, &Error{Condition: CondValidData, Reason: "no VCALENDAR object found"}
 	}
-	return p.cals, nil
+	return p.cals, p.warns, nil
 }
 
 type parser struct {
 	cals  []*goical.Calendar
 	stack []*goical.Component
+	warns []Warning
+	// badFrom remembers, per open STANDARD/DAYLIGHT, the line of an
+	// unusable TZOFFSETFROM to replace once TZOFFSETTO is known.
+	badFrom map[*goical.Component]int
 }
+
+func (p *parser) warn(line int, format string, args ...any) {
+	p.warns = append(p.warns, Warning{Line: line, Reason: fmt.Sprintf(format, args...)})
+}
+
+// physLine is one physical line without its terminator.
+type physLine struct {
+	text []byte
+	no   int
+}
+
+func splitPhysical(data []byte) []physLine {
+	var out []physLine
+	for no := 1; len(data) > 0; no++ {
+		var raw []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			raw, data = data[:i], data[i+1:]
+		} else {
+			raw, data = data, nil
+		}
+		out = append(out, physLine{bytes.TrimSuffix(raw, []byte("\r")), no})
+	}
+	return out
+}
+
+func isFold(b []byte) bool { return len(b) > 0 && (b[0] == ' ' || b[0] == '\t') }
 
 // run splits data into logical (unfolded) content lines, remembering the
 // physical line each starts on, and feeds them to line.
 func (p *parser) run(data []byte) error {
+	lines := splitPhysical(data)
 	var cur strings.Builder
-	curLine, lineNo := 0, 0
+	curLine := 0
+	curIsProp := false // the pending line is a property, not BEGIN/END
 	flush := func() error {
 		if curLine == 0 {
 			return nil
@@ -60,39 +147,59 @@ func (p *parser) run(data []byte) error {
 		curLine = 0
 		return err
 	}
-	for len(data) > 0 {
-		lineNo++
-		var raw []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			raw, data = data[:i], data[i+1:]
-		} else {
-			raw, data = data, nil
+	for k := 0; k < len(lines); k++ {
+		raw, lineNo := lines[k].text, lines[k].no
+		if len(raw) == 0 {
+			// RFC 5545 has no empty content lines, but exporters
+			// (Exchange, Google, libical) write them between and even
+			// inside components; they carry nothing, so they are skipped.
+			// When a continuation line follows, the empty lines sit
+			// inside a folded line: dropping them keeps the fold.
+			n := k
+			for n < len(lines) && len(lines[n].text) == 0 {
+				n++
+			}
+			if curLine != 0 && n < len(lines) && isFold(lines[n].text) {
+				p.warn(lineNo, "empty line inside a folded content line ignored")
+				k = n - 1
+				continue
+			}
+			if err := flush(); err != nil {
+				return err
+			}
+			if len(p.stack) > 0 {
+				p.warn(lineNo, "empty line inside %s ignored", p.stack[len(p.stack)-1].Name)
+			}
+			k = n - 1
+			continue
 		}
-		raw = bytes.TrimSuffix(raw, []byte("\r"))
-		if len(raw) > 0 && (raw[0] == ' ' || raw[0] == '\t') {
+		if isFold(raw) {
 			if curLine == 0 {
 				return dataErr(lineNo, "continuation line without a preceding content line")
 			}
 			cur.Write(raw[1:])
 			continue
 		}
+		if curLine != 0 && curIsProp && !startsContentLine(raw) {
+			// A fold that lost its leading space: what follows the
+			// break cannot begin a content line, and the line before is
+			// a property value it can continue.
+			p.warn(lineNo, "line without leading space read as the continuation of line %d", curLine)
+			cur.Write(raw)
+			continue
+		}
 		if err := flush(); err != nil {
 			return err
 		}
-		if len(raw) == 0 {
-			// RFC 5545 has no empty content lines, but exporters
-			// (Exchange, Google, libical) write them between and even
-			// inside components; they carry nothing, so they are skipped.
-			continue
-		}
 		cur.Write(raw)
 		curLine = lineNo
+		curIsProp = !isBeginEnd(raw)
 	}
 	if err := flush(); err != nil {
 		return err
 	}
 	if len(p.stack) > 0 {
-		return dataErr(lineNo, "missing END:%s", p.stack[len(p.stack)-1].Name)
+		return dataErr(len(lines), "missing END:%s", p.stack[len(p.stack)-1].Name)
 	}
 	return nil
 }
@@ -164,6 +271,19 @@ func (p *parser) line(s string, lineNo int) error {
 		}
 	}
 	if i >= len(s) || s[i] != ':' {
+		switch {
+		case i >= len(s) && len(prop.Params) > 0:
+			// "ORGANIZER;CN=Sixt SE": the line ends after well-formed
+			// parameters, so only the value is missing. The property
+			// carries nothing usable and is left out.
+			p.warn(lineNo, "property %s has parameters but no colon and no value; ignored", prop.Name)
+			return nil
+		case i < len(s) && s[i] == '=' && len(prop.Params) == 0 && prop.Name != "BEGIN" && prop.Name != "END":
+			// "SUMMARY=testevent": "=" where ":" belongs. Guessing
+			// that the value follows would turn a typo into data.
+			p.warn(lineNo, "content line %q has \"=\" instead of a colon; ignored", truncate(s, 40))
+			return nil
+		}
 		return dataErr(lineNo, "missing colon after property %s", prop.Name)
 	}
 	prop.Value = s[i+1:]
@@ -200,7 +320,13 @@ func (p *parser) prop(prop *goical.Prop, lineNo int) error {
 		}
 		top := p.stack[len(p.stack)-1]
 		if top.Name != name {
-			return dataErr(lineNo, "END:%s does not close %s", name, top.Name)
+			if !oneTypo(name, top.Name) || p.isOpen(name) {
+				return dataErr(lineNo, "END:%s does not close %s", name, top.Name)
+			}
+			p.warn(lineNo, "END:%s read as END:%s (misspelt component name)", name, top.Name)
+		}
+		if err := p.closeObservance(top); err != nil {
+			return err
 		}
 		p.stack = p.stack[:len(p.stack)-1]
 		if len(p.stack) == 0 {
@@ -209,12 +335,66 @@ func (p *parser) prop(prop *goical.Prop, lineNo int) error {
 		return nil
 	}
 	if len(p.stack) == 0 {
+		if len(p.cals) > 0 {
+			// Podio appends "X-COMMENT:Cached from ..." after
+			// END:VCALENDAR. Nothing can own such a property.
+			p.warn(lineNo, "property %s after END:VCALENDAR ignored", prop.Name)
+			return nil
+		}
 		return dataErr(lineNo, "property %s outside of any component", prop.Name)
 	}
 	top := p.stack[len(p.stack)-1]
+	for _, w := range normalizeTimes(prop) {
+		p.warn(lineNo, "%s", w)
+	}
 	if err := validateProp(top.Name, prop); err != nil {
-		return dataErr(lineNo, "%s: %s", prop.Name, err.Error())
+		if prop.Name == "TZOFFSETFROM" && (top.Name == "STANDARD" || top.Name == "DAYLIGHT") && offsetShaped(prop.Value) {
+			// Replaced by TZOFFSETTO when the observance ends.
+			if p.badFrom == nil {
+				p.badFrom = map[*goical.Component]int{}
+			}
+			p.badFrom[top] = lineNo
+		} else {
+			return dataErr(lineNo, "%s: %s", prop.Name, err.Error())
+		}
+	}
+	if prop.Name == "RRULE" || prop.Name == "EXRULE" {
+		if r, err := parseRecur(prop.Value); err == nil && r.rscale != "" {
+			p.warn(lineNo, "%s uses RSCALE=%s (RFC 7529), which is not supported: only DTSTART is expanded", prop.Name, r.rscale)
+		} else if err == nil && r.skip != "" {
+			p.warn(lineNo, "%s SKIP=%s (RFC 7529) is not supported: invalid dates are omitted instead", prop.Name, r.skip)
+		}
 	}
 	top.Props[prop.Name] = append(top.Props[prop.Name], *prop)
+	return nil
+}
+
+// isOpen reports whether a component named name is open.
+func (p *parser) isOpen(name string) bool {
+	for _, c := range p.stack {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// closeObservance replaces an out-of-range TZOFFSETFROM of the STANDARD
+// or DAYLIGHT being closed by its TZOFFSETTO. TZOFFSETFROM only says how
+// to read the observance's DTSTART (and which offset applied before it);
+// the onsets this repair can shift are historic ones like 1893's.
+func (p *parser) closeObservance(c *goical.Component) error {
+	line, ok := p.badFrom[c]
+	if !ok {
+		return nil
+	}
+	delete(p.badFrom, c)
+	to := c.Props.Get("TZOFFSETTO")
+	if to == nil {
+		return dataErr(line, "TZOFFSETFROM: invalid UTC offset")
+	}
+	from := c.Props.Get("TZOFFSETFROM")
+	p.warn(line, "TZOFFSETFROM %s is out of range; TZOFFSETTO %s used instead", from.Value, to.Value)
+	from.Value = to.Value
 	return nil
 }

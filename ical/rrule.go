@@ -28,6 +28,13 @@ type recur struct {
 	bysetpos   []int
 	byday      []rrule.Weekday
 	wkst       rrule.Weekday
+	// rscale is a non-Gregorian RSCALE (RFC 7529), "" for Gregorian.
+	// Such rules are kept but not computed: expansion yields DTSTART
+	// only (see Expand).
+	rscale string
+	// skip is a SKIP other than the default OMIT (RFC 7529 §3.1). It is
+	// not applied: invalid dates (Feb 29 in a common year) are omitted.
+	skip string
 }
 
 var freqNames = map[string]rrule.Frequency{
@@ -69,7 +76,9 @@ func parseIntList(name, s string, lo, hi int, signed bool) ([]int, error) {
 
 // parseRecur parses an RRULE value. Unknown parts are an error (a misspelt
 // UNTL= would otherwise silently make a bounded rule infinite); X- parts
-// are ignored and RSCALE is accepted only for the Gregorian calendar.
+// are ignored. A non-Gregorian RSCALE (RFC 7529) is recorded in rscale
+// and its leap months (BYMONTH=5L) accepted; the rest of such a rule is
+// checked as strictly as a Gregorian one.
 func parseRecur(s string) (*recur, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -77,6 +86,17 @@ func parseRecur(s string) (*recur, error) {
 	}
 	r := &recur{interval: 1, wkst: rrule.MO}
 	hasFreq := false
+	for _, part := range strings.Split(s, ";") {
+		if k, v, ok := strings.Cut(part, "="); ok && strings.EqualFold(strings.TrimSpace(k), "RSCALE") {
+			v = strings.ToUpper(strings.TrimSpace(v))
+			if v == "" || strings.IndexFunc(v, func(c rune) bool { return c > 127 || !isNameChar(byte(c)) }) >= 0 {
+				return nil, fmt.Errorf("invalid RSCALE %q", v)
+			}
+			if v != "GREGORIAN" {
+				r.rscale = v
+			}
+		}
+	}
 	for _, part := range strings.Split(s, ";") {
 		if part == "" {
 			continue // tolerated trailing ";" (libical, Outlook)
@@ -124,7 +144,15 @@ func parseRecur(s string) (*recur, error) {
 		case "BYWEEKNO":
 			r.byweekno, err = parseIntList(k, v, 1, 53, true)
 		case "BYMONTH":
-			r.bymonth, err = parseIntList(k, v, 1, 12, false)
+			if r.rscale != "" {
+				// RFC 7529 §4.2: leap months are written "5L"; the
+				// months are not used, since the rule is not computed.
+				v = strings.ReplaceAll(v, "L", "")
+			}
+			r.bymonth, err = parseIntList(k, v, 1, 13, false)
+			if err == nil && r.rscale == "" && slicesMax(r.bymonth) > 12 {
+				err = fmt.Errorf("BYMONTH value %d out of range", slicesMax(r.bymonth))
+			}
 		case "BYSETPOS":
 			r.bysetpos, err = parseIntList(k, v, 1, 366, true)
 		case "BYDAY":
@@ -135,14 +163,15 @@ func parseRecur(s string) (*recur, error) {
 				return nil, fmt.Errorf("invalid WKST %q", v)
 			}
 		case "RSCALE":
-			if v != "GREGORIAN" {
-				return nil, fmt.Errorf("unsupported RSCALE %q", v)
-			}
+			// Read by the first pass.
 		case "SKIP":
 			// RFC 7529: only meaningful with a non-Gregorian RSCALE or
 			// invalid dates; the Gregorian default (OMIT) is what we do.
 			if v != "OMIT" && v != "BACKWARD" && v != "FORWARD" {
 				return nil, fmt.Errorf("invalid SKIP %q", v)
+			}
+			if v != "OMIT" {
+				r.skip = v
 			}
 		default:
 			if !strings.HasPrefix(k, "X-") {
@@ -163,6 +192,14 @@ func parseRecur(s string) (*recur, error) {
 		return nil, errors.New("BYWEEKNO combined with BYMONTHDAY is not supported")
 	}
 	return r, nil
+}
+
+func slicesMax(l []int) int {
+	m := 0
+	for _, v := range l {
+		m = max(m, v)
+	}
+	return m
 }
 
 func parseByDay(v string) ([]rrule.Weekday, error) {

@@ -121,6 +121,9 @@ func vtimezoneTransitions(vt *goical.Component) ([]transition, transition, error
 			if err != nil {
 				return nil, transition{}, err
 			}
+			if r.rscale != "" {
+				continue // not computed (see ruleOccurrences): the onset alone
+			}
 			opt := r.option(start.wall)
 			if r.until != nil {
 				u := r.until.wall
