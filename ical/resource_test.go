@@ -223,4 +223,3 @@ func withUID(part *goical.Calendar, file string, n int) *goical.Calendar {
 	}
 	return part
 }
-
