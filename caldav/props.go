@@ -218,7 +218,7 @@ func supportedReports(r *resource) []xml.Name {
 		return append(common, dx.CalDAVName("calendar-query"), dx.CalDAVName("calendar-multiget"),
 			dx.CalDAVName("free-busy-query"), dx.DAVName("sync-collection"))
 	case resObject:
-		return append(common, dx.CalDAVName("calendar-multiget"))
+		return append(common, dx.CalDAVName("calendar-multiget"), dx.CalDAVName("calendar-query"))
 	case resHome:
 		return append(common, dx.DAVName("sync-collection"), dx.CalDAVName("free-busy-query"))
 	}

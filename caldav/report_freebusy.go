@@ -1,0 +1,300 @@
+package caldav
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	goical "github.com/emersion/go-ical"
+
+	"github.com/kalends/kalends/backend"
+	dx "github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/ical"
+)
+
+func init() {
+	reports[dx.ReportFreeBusyQuery] = (*Handler).reportFreeBusy
+}
+
+// fbPeriod is one busy interval of a free-busy answer.
+type fbPeriod struct {
+	start, end time.Time
+	typ        string // FBTYPE
+}
+
+// reportFreeBusy implements CALDAV:free-busy-query (RFC 4791 §7.10) on a
+// calendar collection, or on a calendar home where it covers every
+// calendar whose schedule-calendar-transp is opaque. The answer is one
+// VFREEBUSY read from the instance index.
+func (h *Handler) reportFreeBusy(w http.ResponseWriter, r *http.Request, res *resource, body []byte) error {
+	q, err := dx.DecodeFreeBusyQuery(bytes.NewReader(body))
+	if err != nil {
+		return xmlError(err)
+	}
+	tr := q.TimeRange
+	if tr.Start.IsZero() || tr.End.IsZero() {
+		return errorf(http.StatusBadRequest, "free-busy-query needs a time-range with start and end")
+	}
+	var cals []*backend.Calendar
+	switch res.kind {
+	case resCollection:
+		if res.cal.Kind == backend.CollectionCalendar {
+			cals = append(cals, res.cal)
+		}
+	case resHome:
+		all, err := h.store.ListCalendars(r.Context(), res.principal.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range all {
+			if c.Kind == backend.CollectionCalendar && !c.Transparent {
+				cals = append(cals, c)
+			}
+		}
+	}
+	var busy []fbPeriod
+	for _, c := range cals {
+		p, err := h.calendarBusy(r.Context(), c, tr.Start, tr.End)
+		if err != nil {
+			return err
+		}
+		busy = append(busy, p...)
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(freeBusyText(busy, tr.Start, tr.End, time.Now())))
+	return nil
+}
+
+// calendarBusy returns the busy periods of one calendar in [start, end):
+// VEVENT occurrences from the index, except cancelled and transparent ones
+// (§7.10); stored VFREEBUSY objects by their FREEBUSY values; open-ended
+// series beyond the index horizon expanded on the fly.
+func (h *Handler) calendarBusy(ctx context.Context, c *backend.Calendar, start, end time.Time) ([]fbPeriod, error) {
+	meta, err := h.store.ListObjects(ctx, c.ID, nil)
+	if err != nil {
+		return nil, err
+	}
+	skip := map[string]bool{}
+	var parse []string
+	for _, o := range meta {
+		switch {
+		case o.Component == "VFREEBUSY" || o.Component == "VEVENT" && pastHorizon(o, end):
+			skip[o.URI] = true
+			parse = append(parse, o.URI)
+		case o.Component != "VEVENT":
+			skip[o.URI] = true // tasks, journals and availability do not block time here
+		}
+	}
+	refs, err := h.store.InstancesInRange(ctx, c.ID, start, end)
+	if err != nil {
+		return nil, err
+	}
+	var out []fbPeriod
+	for _, ref := range refs {
+		if t := busyTypeOf(ref.Transparent, ref.Status, ref.BusyType); t != "" && !skip[ref.URI] {
+			out = append(out, fbPeriod{ref.Start, ref.End, t})
+		}
+	}
+	if len(parse) == 0 {
+		return out, nil
+	}
+	objs, err := h.store.ListObjects(ctx, c.ID, &backend.ListOptions{URIs: parse, WithData: true})
+	if err != nil {
+		return nil, err
+	}
+	opts := h.expandOptions(c)
+	for _, o := range objs {
+		cal, err := ical.Parse(o.Data)
+		if err != nil {
+			continue // stored data was validated; a bad object blocks nothing
+		}
+		if o.Component == "VFREEBUSY" {
+			out = append(out, storedFreeBusy(cal, opts.Floating)...)
+			continue
+		}
+		ins, _ := ical.Expand(cal, start, end, opts)
+		for _, in := range ins {
+			if t := busyTypeOf(in.Transparent, in.Status, in.BusyType); t != "" {
+				out = append(out, fbPeriod{in.Start, in.End, t})
+			}
+		}
+	}
+	return out, nil
+}
+
+// pastHorizon reports whether object o may have occurrences before end
+// that the instance index does not hold: its series runs past the horizon
+// it was indexed to when last written.
+func pastHorizon(o *backend.Object, end time.Time) bool {
+	until := o.ModifiedAt.Add(indexHorizon - 24*time.Hour)
+	return o.Index.LastEnd.After(until) && (end.IsZero() || end.After(until))
+}
+
+// busyTypeOf is the FBTYPE an occurrence contributes, "" for none.
+func busyTypeOf(transparent bool, status, busyType string) string {
+	if transparent || status == "CANCELLED" || busyType == "FREE" || busyType == "" {
+		return ""
+	}
+	return busyType
+}
+
+// storedFreeBusy reads the FREEBUSY periods of the VFREEBUSY components
+// of cal (FBTYPE defaults to BUSY; FREE periods are left out).
+func storedFreeBusy(cal *goical.Calendar, loc *time.Location) []fbPeriod {
+	var out []fbPeriod
+	for _, comp := range cal.Children {
+		if comp.Name != "VFREEBUSY" {
+			continue
+		}
+		for _, p := range comp.Props.Values("FREEBUSY") {
+			t := strings.ToUpper(p.Params.Get("FBTYPE"))
+			if t == "" {
+				t = "BUSY"
+			}
+			if t == "FREE" {
+				continue
+			}
+			for _, v := range strings.Split(p.Value, ",") {
+				if s, e, ok := parsePeriod(v, loc); ok {
+					out = append(out, fbPeriod{s, e, t})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// freeBusyText renders busy periods as one VCALENDAR/VFREEBUSY: periods
+// clipped to [start, end), merged per FBTYPE, sorted, in UTC.
+func freeBusyText(busy []fbPeriod, start, end, now time.Time) string {
+	byType := map[string][]fbPeriod{}
+	for _, p := range busy {
+		p.start, p.end = maxTime(p.start, start), minTime(p.end, end)
+		if p.end.After(p.start) {
+			byType[p.typ] = append(byType[p.typ], p)
+		}
+	}
+	types := make([]string, 0, len(byType))
+	for t := range byType {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kalends//CalDAV//EN\r\nBEGIN:VFREEBUSY\r\n")
+	foldLine(&b, "DTSTAMP:"+dx.FormatUTCDateTime(now))
+	foldLine(&b, "DTSTART:"+dx.FormatUTCDateTime(start))
+	foldLine(&b, "DTEND:"+dx.FormatUTCDateTime(end))
+	for _, t := range types {
+		var vals []string
+		for _, p := range mergePeriods(byType[t]) {
+			vals = append(vals, dx.FormatUTCDateTime(p.start)+"/"+dx.FormatUTCDateTime(p.end))
+		}
+		foldLine(&b, "FREEBUSY;FBTYPE="+t+":"+strings.Join(vals, ","))
+	}
+	b.WriteString("END:VFREEBUSY\r\nEND:VCALENDAR\r\n")
+	return b.String()
+}
+
+// mergePeriods sorts periods and joins overlapping or touching ones.
+func mergePeriods(ps []fbPeriod) []fbPeriod {
+	sort.Slice(ps, func(i, j int) bool { return ps[i].start.Before(ps[j].start) })
+	var out []fbPeriod
+	for _, p := range ps {
+		if n := len(out); n > 0 && !p.start.After(out[n-1].end) {
+			out[n-1].end = maxTime(out[n-1].end, p.end)
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// foldLine writes one content line folded at 75 octets (RFC 5545 §3.1)
+// without splitting a UTF-8 sequence.
+func foldLine(b *strings.Builder, line string) {
+	n := 0
+	for i := 0; i < len(line); {
+		size := 1
+		for i+size < len(line) && line[i+size]&0xC0 == 0x80 {
+			size++
+		}
+		if n+size > 75 {
+			b.WriteString("\r\n ")
+			n = 1
+		}
+		b.WriteString(line[i : i+size])
+		n += size
+		i += size
+	}
+	b.WriteString("\r\n")
+}
+
+// parsePeriod reads a PERIOD value, start/end or start/duration.
+func parsePeriod(v string, loc *time.Location) (time.Time, time.Time, bool) {
+	a, z, ok := strings.Cut(strings.TrimSpace(v), "/")
+	if !ok {
+		return time.Time{}, time.Time{}, false
+	}
+	s, _, ok := parseICalTime(a, loc)
+	if !ok {
+		return s, s, false
+	}
+	if d, ok := parseDuration(z); ok {
+		return s, s.Add(d), true
+	}
+	e, _, ok := parseICalTime(z, loc)
+	return s, e, ok && !e.Before(s)
+}
+
+// parseICalTime parses a DATE ("20060102"), UTC DATE-TIME or local
+// DATE-TIME (read in loc) and reports whether it was a DATE.
+func parseICalTime(v string, loc *time.Location) (time.Time, bool, bool) {
+	switch {
+	case len(v) == 8:
+		t, err := time.ParseInLocation("20060102", v, loc)
+		return t.UTC(), true, err == nil
+	case len(v) == 16 && v[15] == 'Z':
+		t, err := time.Parse("20060102T150405Z", v)
+		return t.UTC(), false, err == nil
+	case len(v) == 15:
+		t, err := time.ParseInLocation("20060102T150405", v, loc)
+		return t.UTC(), false, err == nil
+	}
+	return time.Time{}, false, false
+}
+
+// parseDuration reads an RFC 5545 DURATION value; days count as 24 hours,
+// which is what trigger and period arithmetic in UTC needs.
+func parseDuration(v string) (time.Duration, bool) {
+	p := goical.Prop{Name: "DURATION", Value: strings.TrimSpace(v), Params: goical.Params{}}
+	d, err := p.Duration()
+	return d, err == nil
+}
+
+// atoiOr parses a decimal integer, def when it is not one.
+func atoiOr(s string, def int) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return def
+	}
+	return n
+}

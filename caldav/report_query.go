@@ -1,0 +1,307 @@
+package caldav
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kalends/kalends/backend"
+	dx "github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/ical"
+)
+
+func init() {
+	reports[dx.ReportCalendarQuery] = (*Handler).reportCalendarQuery
+}
+
+// maxQueryResults bounds the objects one calendar-query returns; beyond it
+// the answer ends with a 507 response (RFC 4791 §7.8, RFC 5323 §5.3).
+const maxQueryResults = 10000
+
+// condValidTimezoneID is RFC 7809 §5.2's precondition for an unknown
+// C:timezone-id.
+var condValidTimezoneID = dx.CalDAVName("valid-timezone")
+
+// reportCalendarQuery implements CALDAV:calendar-query (RFC 4791 §7.8) on
+// a calendar collection (Depth 1; a missing Depth is read as 1, as
+// clients that omit it mean) or on one calendar object.
+func (h *Handler) reportCalendarQuery(w http.ResponseWriter, r *http.Request, res *resource, body []byte) error {
+	q, err := dx.DecodeCalendarQuery(bytes.NewReader(body))
+	if errors.Is(err, dx.ErrInvalidFilter) {
+		return conditionf(http.StatusForbidden, condValidFilter, "%v", err)
+	}
+	if err != nil {
+		return xmlError(err)
+	}
+	if err := checkFilter(&q.Filter, true); err != nil {
+		return err
+	}
+	if err := checkCalendarDataRequest(q.Prop.CalendarData); err != nil {
+		return err
+	}
+	depth, err := dx.ParseDepth(r.Header.Get("Depth"))
+	if err != nil {
+		return errorf(http.StatusBadRequest, "bad Depth header")
+	}
+	opts, exact, err := h.queryOptions(res.cal, q)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	coll := collectionOf(res)
+	var matches []*backend.Object
+	switch {
+	case res.kind == resObject:
+		o, err := h.store.Object(ctx, res.cal.ID, res.objURI)
+		if err != nil {
+			return err
+		}
+		if cal, err := ical.Parse(o.Data); err == nil && matchFilter(cal, &q.Filter, opts) {
+			matches = append(matches, o)
+		}
+	case depth == dx.DepthZero:
+		// The collection itself is not a calendar object: nothing matches.
+	default:
+		if matches, err = h.queryCollection(ctx, res.cal, &q.Filter, opts, exact); err != nil {
+			return err
+		}
+	}
+	truncated := len(matches) > maxQueryResults
+	if truncated {
+		matches = matches[:maxQueryResults]
+	}
+	if needsData(&q.Prop) {
+		if err := h.fillData(ctx, res.cal.ID, matches); err != nil {
+			return err
+		}
+	}
+	mw := startMultistatus(w)
+	for _, o := range matches {
+		resp, err := h.objectResponse(ctx, coll, o, &q.Prop, opts)
+		if err != nil {
+			h.logger.ErrorContext(ctx, "calendar-query member failed", "uri", o.URI, "error", err)
+			resp = dx.NewStatusResponse(http.StatusInternalServerError, h.href(coll.path+o.URI))
+		}
+		if err := mw.WriteResponse(resp); err != nil {
+			return nil // client gone
+		}
+	}
+	if truncated {
+		resp := dx.NewStatusResponse(http.StatusInsufficientStorage, h.href(coll.path))
+		resp.Error = []*dx.Element{dx.Condition(condNumberOfMatchesInLimits)}
+		_ = mw.WriteResponse(resp)
+	}
+	return mw.Close("", "")
+}
+
+// collectionOf is the calendar collection resource of res (res itself
+// for a collection).
+func collectionOf(res *resource) *resource {
+	if res.kind != resObject {
+		return res
+	}
+	return &resource{kind: resCollection, pkind: res.pkind, principal: res.principal, calURI: res.calURI, cal: res.cal,
+		path: collectionPath(res.principal, res.cal)}
+}
+
+// queryOptions returns the expansion options of a query: floating times
+// in C:timezone-id or C:timezone when given (RFC 7809 §5.3, RFC 4791
+// §7.8), else in the calendar's zone. exact is false when that zone is
+// not the one the instance index was built with.
+func (h *Handler) queryOptions(c *backend.Calendar, q *dx.CalendarQuery) (ical.Options, bool, error) {
+	opts := h.expandOptions(c)
+	switch {
+	case q.TimezoneID != "":
+		loc, err := ical.ResolveTZID(nil, q.TimezoneID)
+		if err != nil {
+			return opts, false, conditionf(http.StatusForbidden, condValidTimezoneID, "unknown time zone %q", q.TimezoneID)
+		}
+		opts.Floating = loc
+	case strings.TrimSpace(q.Timezone) != "":
+		if err := validateTimezone(q.Timezone); err != nil {
+			return opts, false, conditionf(http.StatusForbidden, condValidCalendarData, "C:timezone: %v", err)
+		}
+		tzcal, _ := ical.Parse([]byte(q.Timezone))
+		loc, err := ical.ResolveTZID(tzcal, timezoneID(q.Timezone))
+		if err != nil {
+			return opts, false, conditionf(http.StatusForbidden, condValidCalendarData, "C:timezone cannot be evaluated")
+		}
+		opts.Floating = loc
+	default:
+		return opts, true, nil
+	}
+	return opts, opts.Floating.String() == floatingZone(c).String(), nil
+}
+
+// queryCollection returns the objects of calendar c matching f, sorted by
+// URI. When the filter has a time range on its VEVENT or VTODO, the
+// instance index picks the candidates; only objects the index cannot
+// decide are parsed, and with a bare time range and an exact index the
+// sure hits are answered without reading any object text.
+func (h *Handler) queryCollection(ctx context.Context, c *backend.Calendar, f *dx.CompFilter, opts ical.Options, exact bool) ([]*backend.Object, error) {
+	comp, ok := requiredComponent(f)
+	if !ok {
+		return nil, nil
+	}
+	meta, err := h.store.ListObjects(ctx, c.ID, nil)
+	if err != nil {
+		return nil, err
+	}
+	var sure []*backend.Object
+	var parse []string
+	if cf := indexableFilter(f); cf != nil {
+		widen := time.Duration(0)
+		if !exact {
+			widen = 27 * time.Hour // any two UTC offsets differ by less
+		}
+		hits, err := h.indexHits(ctx, c.ID, cf.TimeRange, widen)
+		if err != nil {
+			return nil, err
+		}
+		bare := exact && len(f.PropFilters) == 0 && len(cf.PropFilters) == 0 && len(cf.CompFilters) == 0
+		for _, o := range meta {
+			verdict, hit := hits[o.URI]
+			switch {
+			case o.Component != cf.Name:
+			case hit && verdict && bare:
+				sure = append(sure, o)
+			case hit || indexBlind(o, cf.TimeRange):
+				parse = append(parse, o.URI)
+			}
+		}
+	} else {
+		for _, o := range meta {
+			if comp == "" || o.Component == comp {
+				parse = append(parse, o.URI)
+			}
+		}
+	}
+	found, err := h.evaluate(ctx, c.ID, parse, f, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := append(sure, found...)
+	sort.Slice(out, func(i, j int) bool { return out[i].URI < out[j].URI })
+	return out, nil
+}
+
+// requiredComponent returns the object component the top-level filter
+// requires ("" when any may match); ok is false when it requires two
+// different ones, which no object holds.
+func requiredComponent(f *dx.CompFilter) (string, bool) {
+	comp := ""
+	for _, cf := range f.CompFilters {
+		if cf.IsNotDefined || !isObjectComponent(cf.Name) {
+			continue
+		}
+		if comp != "" && comp != cf.Name {
+			return "", false
+		}
+		comp = cf.Name
+	}
+	return comp, true
+}
+
+// indexableFilter returns the top-level VEVENT or VTODO comp-filter with a
+// time range whose candidates the instance index can find, or nil.
+func indexableFilter(f *dx.CompFilter) *dx.CompFilter {
+	for i := range f.CompFilters {
+		cf := &f.CompFilters[i]
+		if cf.TimeRange != nil && !cf.IsNotDefined && (cf.Name == "VEVENT" || cf.Name == "VTODO") {
+			return cf
+		}
+	}
+	return nil
+}
+
+// indexBlind reports objects whose matching occurrences may be missing
+// from the index: tasks without DTSTART or DUE (§9.9 matches them by
+// COMPLETED/CREATED or always), and series running past the horizon they
+// were indexed to.
+func indexBlind(o *backend.Object, tr *dx.TimeRange) bool {
+	return o.Component == "VTODO" && o.Index.Start.IsZero() && o.Index.End.IsZero() || pastHorizon(o, tr.End)
+}
+
+// indexHits asks the instance index for occurrences near tr (one second
+// wider, so zero-length and touching occurrences, which §9.9 may or may
+// not count, are seen) and says per URI whether one occurrence surely
+// matches (true) or only needs a closer look (false). Surely means: a
+// positive-length occurrence overlapping the inside of the range, or a
+// zero-length one strictly inside it; both the VEVENT and VTODO rows of
+// §9.9 accept those whatever properties produced them.
+func (h *Handler) indexHits(ctx context.Context, calID int64, tr *dx.TimeRange, widen time.Duration) (map[string]bool, error) {
+	lo, hi := tr.Start, tr.End
+	if !lo.IsZero() {
+		lo = lo.Add(-widen - time.Second)
+	}
+	if hi.IsZero() {
+		hi = backend.MaxTime
+	} else {
+		hi = hi.Add(widen + time.Second)
+	}
+	refs, err := h.store.InstancesInRange(ctx, calID, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	after := func(t time.Time) bool { return tr.Start.IsZero() || t.After(tr.Start) }
+	before := func(t time.Time) bool { return tr.End.IsZero() || t.Before(tr.End) }
+	hits := map[string]bool{}
+	for _, ref := range refs {
+		sure := widen == 0 && after(ref.End) && before(ref.Start) && (ref.End.After(ref.Start) || after(ref.Start))
+		hits[ref.URI] = hits[ref.URI] || sure
+	}
+	return hits, nil
+}
+
+// evaluate parses the named objects in batches and returns those matching
+// f, with their data.
+func (h *Handler) evaluate(ctx context.Context, calID int64, uris []string, f *dx.CompFilter, opts ical.Options) ([]*backend.Object, error) {
+	var out []*backend.Object
+	for len(uris) > 0 {
+		n := min(len(uris), 200)
+		objs, err := h.store.ListObjects(ctx, calID, &backend.ListOptions{URIs: uris[:n], WithData: true})
+		if err != nil {
+			return nil, err
+		}
+		uris = uris[n:]
+		for _, o := range objs {
+			cal, err := ical.Parse(o.Data)
+			if err != nil {
+				h.logger.WarnContext(ctx, "stored object does not parse", "uri", o.URI, "error", err)
+				continue
+			}
+			if matchFilter(cal, f, opts) {
+				out = append(out, o)
+			}
+		}
+	}
+	return out, nil
+}
+
+// fillData loads, in batches, the text of the objects that lack it.
+func (h *Handler) fillData(ctx context.Context, calID int64, objs []*backend.Object) error {
+	idx := map[string]int{}
+	var uris []string
+	for i, o := range objs {
+		if o.Data == nil {
+			idx[o.URI] = i
+			uris = append(uris, o.URI)
+		}
+	}
+	for len(uris) > 0 {
+		n := min(len(uris), 200)
+		list, err := h.store.ListObjects(ctx, calID, &backend.ListOptions{URIs: uris[:n], WithData: true})
+		if err != nil {
+			return err
+		}
+		uris = uris[n:]
+		for _, o := range list {
+			objs[idx[o.URI]] = o
+		}
+	}
+	return nil
+}
