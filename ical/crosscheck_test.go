@@ -101,7 +101,7 @@ func TestCrossCheckRecurringICalEvents(t *testing.T) {
 			parts = append(parts, ps...)
 		}
 		for _, part := range parts {
-			ins, _ := Expand(part, time.Time{}, time.Time{}, Options{MaxInstances: 1})
+			ins, _ := Expand(part, time.Time{}, time.Time{}, Options{MaxInstances: 1, Deadline: testDeadline})
 			if len(ins) > 0 && (first.IsZero() || ins[0].Start.Before(first)) {
 				first = ins[0].Start
 			}
@@ -113,7 +113,7 @@ func TestCrossCheckRecurringICalEvents(t *testing.T) {
 		j.hi = j.lo.AddDate(10, 0, 0)
 		j.go_ = map[string][]string{}
 		for _, part := range parts {
-			ins, err := Expand(part, j.lo, j.hi, Options{})
+			ins, err := Expand(part, j.lo, j.hi, Options{Deadline: testDeadline})
 			if err != nil {
 				t.Errorf("%s: Expand: %v", row.file, err)
 			}

@@ -133,11 +133,11 @@ func TestRScaleExpandsDTSTARTOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ins, err := Expand(cal, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Options{})
+	ins, err := Expand(cal, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Options{Deadline: testDeadline})
 	if err != nil || len(ins) != 1 || !ins[0].Start.Equal(time.Date(2013, 2, 10, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("got %v, %v", ins, err)
 	}
-	info, err := Inspect(cal, Options{})
+	info, err := Inspect(cal, Options{Deadline: testDeadline})
 	if err != nil || !info.Recurring || !info.LastEnd.Equal(MaxTime) {
 		t.Fatalf("got %+v, %v", info, err)
 	}

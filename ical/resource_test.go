@@ -100,7 +100,7 @@ func TestCorpusValid(t *testing.T) {
 				}
 				part = withUID(part, row.file, resources)
 				resources++
-				info, err := Inspect(part, Options{})
+				info, err := Inspect(part, Options{Deadline: testDeadline})
 				if err != nil {
 					t.Errorf("%s: Inspect: %v", row.file, err)
 					ok = false
@@ -110,7 +110,7 @@ func TestCorpusValid(t *testing.T) {
 					t.Errorf("%s: no UID in Info", row.file)
 				}
 				start := time.Now()
-				if _, err := Expand(part, window0, window1, Options{}); err != nil {
+				if _, err := Expand(part, window0, window1, Options{Deadline: testDeadline}); err != nil {
 					t.Errorf("%s: Expand: %v", row.file, err)
 					ok = false
 				}
@@ -187,7 +187,7 @@ func TestCorpusMalformed(t *testing.T) {
 		}
 		cal, warns, err := ParseWithWarnings(data)
 		if err == nil {
-			_, err = Inspect(cal, Options{})
+			_, err = Inspect(cal, Options{Deadline: testDeadline})
 		}
 		var e *Error
 		if !errors.As(err, &e) || e.Reason == "" {
