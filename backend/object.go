@@ -27,11 +27,14 @@ type ObjectIndex struct {
 	// open-ended series.
 	FirstStart, LastEnd time.Time
 	AllDay              bool
-	Organizer           string // normalized address, "" when not a scheduling object
-	Sequence            int
-	ScheduleTag         string // RFC 6638 §3.2.10; "" when not a scheduling object
-	Transparent         bool
-	Status              string
+	// IndexedUntil is how far Instances reach: LastEnd, or the indexing
+	// horizon for a series running past it.
+	IndexedUntil time.Time
+	Organizer    string // normalized address, "" when not a scheduling object
+	Sequence     int
+	ScheduleTag  string // RFC 6638 §3.2.10; "" when not a scheduling object
+	Transparent  bool
+	Status       string
 }
 
 // Instance is one occurrence of an object in the instance index.

@@ -128,8 +128,14 @@ type PutObjectResult struct {
 
 // ListOptions selects what ListObjects returns.
 type ListOptions struct {
-	URIs     []string // only these URIs (nil = all)
-	WithData bool     // load the iCalendar text
+	URIs       []string // only these URIs (nil = all)
+	Components []string // only these component types (nil = all)
+	WithData   bool     // load the iCalendar text
+	// Unindexed, when not zero, keeps only the objects whose occurrences
+	// before that instant the index may not hold: series indexed up to an
+	// earlier IndexedUntil that go on after it, and tasks with neither
+	// DTSTART nor DUE (RFC 4791 §9.9 matches those by other properties).
+	Unindexed time.Time
 }
 
 // ChangeSet is the answer to Changes.
@@ -143,9 +149,16 @@ type ChangeSet struct {
 	Truncated bool
 }
 
-// InstanceRef is one indexed occurrence found by InstancesInRange.
+// InstanceRef is one indexed occurrence found by InstancesInRange, with
+// the metadata of its object (enough to answer a query for ETags without
+// another read).
 type InstanceRef struct {
 	URI          string
+	Component    string
+	ETag         string
+	Size         int64
+	CreatedAt    time.Time
+	ModifiedAt   time.Time
 	Start, End   time.Time
 	RecurrenceID time.Time
 	Transparent  bool

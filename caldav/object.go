@@ -63,7 +63,8 @@ func (h *Handler) prepareObject(c *backend.Calendar, uri string, data []byte) (*
 	}
 	// One more than the limit tells "too many" from "exactly the limit".
 	opts.MaxInstances++
-	insts, err := ical.Expand(cal, time.Time{}, time.Now().Add(indexHorizon), opts)
+	horizon := time.Now().Add(indexHorizon).UTC().Truncate(time.Second)
+	insts, err := ical.Expand(cal, time.Time{}, horizon, opts)
 	if err != nil {
 		return nil, nil, icalError(err)
 	}
@@ -75,7 +76,7 @@ func (h *Handler) prepareObject(c *backend.Calendar, uri string, data []byte) (*
 		URI: uri, UID: info.UID, Component: info.Component, Data: data,
 		Index: backend.ObjectIndex{
 			Start: info.Start, End: info.End, FirstStart: info.FirstStart, LastEnd: info.LastEnd, AllDay: info.AllDay,
-			Organizer: backend.NormalizeEmail(info.Organizer), Sequence: info.Sequence,
+			Organizer: backend.NormalizeEmail(info.Organizer), Sequence: info.Sequence, IndexedUntil: minTime(info.LastEnd, horizon),
 			Transparent: info.Transparent, Status: info.Status,
 		},
 	}

@@ -75,20 +75,25 @@ func (h *Handler) reportFreeBusy(w http.ResponseWriter, r *http.Request, res *re
 // (§7.10); stored VFREEBUSY objects by their FREEBUSY values; open-ended
 // series beyond the index horizon expanded on the fly.
 func (h *Handler) calendarBusy(ctx context.Context, c *backend.Calendar, start, end time.Time) ([]fbPeriod, error) {
-	meta, err := h.store.ListObjects(ctx, c.ID, nil)
+	until := end
+	if until.IsZero() {
+		until = backend.MaxTime
+	}
+	// Stored VFREEBUSY objects, and events whose occurrences in the range
+	// the index may not hold, are read; the rest comes from the index.
+	fb, err := h.store.ListObjects(ctx, c.ID, &backend.ListOptions{Components: []string{"VFREEBUSY"}})
+	if err != nil {
+		return nil, err
+	}
+	blind, err := h.store.ListObjects(ctx, c.ID, &backend.ListOptions{Components: []string{"VEVENT"}, Unindexed: until})
 	if err != nil {
 		return nil, err
 	}
 	skip := map[string]bool{}
 	var parse []string
-	for _, o := range meta {
-		switch {
-		case o.Component == "VFREEBUSY" || o.Component == "VEVENT" && pastHorizon(o, end):
-			skip[o.URI] = true
-			parse = append(parse, o.URI)
-		case o.Component != "VEVENT":
-			skip[o.URI] = true // tasks, journals and availability do not block time here
-		}
+	for _, o := range append(fb, blind...) {
+		skip[o.URI] = true
+		parse = append(parse, o.URI)
 	}
 	refs, err := h.store.InstancesInRange(ctx, c.ID, start, end)
 	if err != nil {
@@ -96,7 +101,11 @@ func (h *Handler) calendarBusy(ctx context.Context, c *backend.Calendar, start, 
 	}
 	var out []fbPeriod
 	for _, ref := range refs {
-		if t := busyTypeOf(ref.Transparent, ref.Status, ref.BusyType); t != "" && !skip[ref.URI] {
+		// Tasks, journals and availability do not block time here.
+		if ref.Component != "VEVENT" || skip[ref.URI] {
+			continue
+		}
+		if t := busyTypeOf(ref.Transparent, ref.Status, ref.BusyType); t != "" {
 			out = append(out, fbPeriod{ref.Start, ref.End, t})
 		}
 	}
@@ -125,14 +134,6 @@ func (h *Handler) calendarBusy(ctx context.Context, c *backend.Calendar, start, 
 		}
 	}
 	return out, nil
-}
-
-// pastHorizon reports whether object o may have occurrences before end
-// that the instance index does not hold: its series runs past the horizon
-// it was indexed to when last written.
-func pastHorizon(o *backend.Object, end time.Time) bool {
-	until := o.ModifiedAt.Add(indexHorizon - 24*time.Hour)
-	return o.Index.LastEnd.After(until) && (end.IsZero() || end.After(until))
 }
 
 // busyTypeOf is the FBTYPE an occurrence contributes, "" for none.

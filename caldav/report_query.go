@@ -147,10 +147,6 @@ func (h *Handler) queryCollection(ctx context.Context, c *backend.Calendar, f *d
 	if !ok {
 		return nil, nil
 	}
-	meta, err := h.store.ListObjects(ctx, c.ID, nil)
-	if err != nil {
-		return nil, err
-	}
 	var sure []*backend.Object
 	var parse []string
 	if cf := indexableFilter(f); cf != nil {
@@ -158,26 +154,50 @@ func (h *Handler) queryCollection(ctx context.Context, c *backend.Calendar, f *d
 		if !exact {
 			widen = 27 * time.Hour // any two UTC offsets differ by less
 		}
-		hits, err := h.indexHits(ctx, c.ID, cf.TimeRange, widen)
+		hits, meta, err := h.indexHits(ctx, c.ID, cf.TimeRange, widen)
 		if err != nil {
 			return nil, err
 		}
 		bare := exact && len(f.PropFilters) == 0 && len(cf.PropFilters) == 0 && len(cf.CompFilters) == 0
-		for _, o := range meta {
-			verdict, hit := hits[o.URI]
+		queued := map[string]bool{}
+		for uri, verdict := range hits {
+			o := meta[uri]
 			switch {
 			case o.Component != cf.Name:
-			case hit && verdict && bare:
+			case verdict && bare:
 				sure = append(sure, o)
-			case hit || indexBlind(o, cf.TimeRange):
+			default:
+				parse = append(parse, uri)
+				queued[uri] = true
+			}
+		}
+		// Objects whose occurrences in the range the index may not hold:
+		// found by the store, not by listing the calendar.
+		until := cf.TimeRange.End
+		if until.IsZero() {
+			until = backend.MaxTime
+		}
+		blind, err := h.store.ListObjects(ctx, c.ID, &backend.ListOptions{Components: []string{cf.Name}, Unindexed: until})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range blind {
+			if !queued[o.URI] && !(hits[o.URI] && bare) {
 				parse = append(parse, o.URI)
+				queued[o.URI] = true
 			}
 		}
 	} else {
+		var comps []string
+		if comp != "" {
+			comps = []string{comp}
+		}
+		meta, err := h.store.ListObjects(ctx, c.ID, &backend.ListOptions{Components: comps})
+		if err != nil {
+			return nil, err
+		}
 		for _, o := range meta {
-			if comp == "" || o.Component == comp {
-				parse = append(parse, o.URI)
-			}
+			parse = append(parse, o.URI)
 		}
 	}
 	found, err := h.evaluate(ctx, c.ID, parse, f, opts)
@@ -218,14 +238,6 @@ func indexableFilter(f *dx.CompFilter) *dx.CompFilter {
 	return nil
 }
 
-// indexBlind reports objects whose matching occurrences may be missing
-// from the index: tasks without DTSTART or DUE (§9.9 matches them by
-// COMPLETED/CREATED or always), and series running past the horizon they
-// were indexed to.
-func indexBlind(o *backend.Object, tr *dx.TimeRange) bool {
-	return o.Component == "VTODO" && o.Index.Start.IsZero() && o.Index.End.IsZero() || pastHorizon(o, tr.End)
-}
-
 // indexHits asks the instance index for occurrences near tr (one second
 // wider, so zero-length and touching occurrences, which §9.9 may or may
 // not count, are seen) and says per URI whether one occurrence surely
@@ -233,7 +245,7 @@ func indexBlind(o *backend.Object, tr *dx.TimeRange) bool {
 // positive-length occurrence overlapping the inside of the range, or a
 // zero-length one strictly inside it; both the VEVENT and VTODO rows of
 // §9.9 accept those whatever properties produced them.
-func (h *Handler) indexHits(ctx context.Context, calID int64, tr *dx.TimeRange, widen time.Duration) (map[string]bool, error) {
+func (h *Handler) indexHits(ctx context.Context, calID int64, tr *dx.TimeRange, widen time.Duration) (map[string]bool, map[string]*backend.Object, error) {
 	lo, hi := tr.Start, tr.End
 	if !lo.IsZero() {
 		lo = lo.Add(-widen - time.Second)
@@ -245,16 +257,21 @@ func (h *Handler) indexHits(ctx context.Context, calID int64, tr *dx.TimeRange, 
 	}
 	refs, err := h.store.InstancesInRange(ctx, calID, lo, hi)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	after := func(t time.Time) bool { return tr.Start.IsZero() || t.After(tr.Start) }
 	before := func(t time.Time) bool { return tr.End.IsZero() || t.Before(tr.End) }
 	hits := map[string]bool{}
+	meta := map[string]*backend.Object{}
 	for _, ref := range refs {
 		sure := widen == 0 && after(ref.End) && before(ref.Start) && (ref.End.After(ref.Start) || after(ref.Start))
 		hits[ref.URI] = hits[ref.URI] || sure
+		if meta[ref.URI] == nil {
+			meta[ref.URI] = &backend.Object{CalendarID: calID, URI: ref.URI, Component: ref.Component, ETag: ref.ETag,
+				Size: ref.Size, CreatedAt: ref.CreatedAt, ModifiedAt: ref.ModifiedAt}
+		}
 	}
-	return hits, nil
+	return hits, meta, nil
 }
 
 // evaluate parses the named objects in batches and returns those matching

@@ -11,13 +11,13 @@ import (
 )
 
 const objectColumns = `uri, uid, component, etag, size, date_trunc('second', created_at), date_trunc('second', modified_at),
-	dtstart, dtend, first_start, last_end, all_day, organizer, sequence, schedule_tag, transparent, status`
+	dtstart, dtend, first_start, last_end, all_day, organizer, sequence, schedule_tag, transparent, status, indexed_until`
 
 func scanObject(r pgx.Row, calID int64, withData bool) (*backend.Object, error) {
 	o := backend.Object{CalendarID: calID}
-	var start, end, first, last *time.Time
+	var start, end, first, last, until *time.Time
 	dest := []any{&o.URI, &o.UID, &o.Component, &o.ETag, &o.Size, &o.CreatedAt, &o.ModifiedAt, &start, &end, &first, &last,
-		&o.Index.AllDay, &o.Index.Organizer, &o.Index.Sequence, &o.Index.ScheduleTag, &o.Index.Transparent, &o.Index.Status}
+		&o.Index.AllDay, &o.Index.Organizer, &o.Index.Sequence, &o.Index.ScheduleTag, &o.Index.Transparent, &o.Index.Status, &until}
 	var data string
 	if withData {
 		dest = append(dest, &data)
@@ -30,6 +30,7 @@ func scanObject(r pgx.Row, calID int64, withData bool) (*backend.Object, error) 
 	}
 	o.CreatedAt, o.ModifiedAt = o.CreatedAt.UTC(), o.ModifiedAt.UTC()
 	o.Index.Start, o.Index.End, o.Index.FirstStart, o.Index.LastEnd = fromTS(start), fromTS(end), fromTS(first), fromTS(last)
+	o.Index.IndexedUntil = fromTS(until)
 	return &o, nil
 }
 
@@ -108,8 +109,16 @@ func (s *Store) ListObjects(ctx context.Context, calID int64, opts *backend.List
 		if len(opts.URIs) == 0 {
 			return nil, nil
 		}
-		q += ` AND uri = ANY($2)`
 		args = append(args, opts.URIs)
+		q += fmt.Sprintf(` AND uri = ANY($%d)`, len(args))
+	}
+	if opts.Components != nil {
+		args = append(args, opts.Components)
+		q += fmt.Sprintf(` AND component = ANY($%d)`, len(args))
+	}
+	if !opts.Unindexed.IsZero() {
+		args = append(args, opts.Unindexed)
+		q += fmt.Sprintf(` AND ((indexed_until < $%d AND last_end > indexed_until) OR (component = 'VTODO' AND dtstart IS NULL AND dtend IS NULL))`, len(args))
 	}
 	rows, err := s.pool.Query(ctx, q+` ORDER BY uri`, args...)
 	if err != nil {
@@ -191,7 +200,8 @@ func (s *Store) Changes(ctx context.Context, calID, since int64, limit int) (*ba
 
 // InstancesInRange implements backend.Store.
 func (s *Store) InstancesInRange(ctx context.Context, calID int64, start, end time.Time) ([]backend.InstanceRef, error) {
-	rows, err := s.pool.Query(ctx, `SELECT o.uri, i.start_at, i.end_at, i.recurrence_id, i.transparent, i.status, i.busy_type
+	rows, err := s.pool.Query(ctx, `SELECT o.uri, i.start_at, i.end_at, i.recurrence_id, i.transparent, i.status, i.busy_type,
+			o.component, o.etag, o.size, date_trunc('second', o.created_at), date_trunc('second', o.modified_at)
 		FROM instances i JOIN objects o ON o.id = i.object_id
 		WHERE i.calendar_id = $1 AND i.start_at < $2 AND i.end_at > $3 ORDER BY i.start_at, o.uri`, calID, end, start)
 	if err != nil {
@@ -202,10 +212,12 @@ func (s *Store) InstancesInRange(ctx context.Context, calID int64, start, end ti
 	for rows.Next() {
 		var r backend.InstanceRef
 		var rid *time.Time
-		if err := rows.Scan(&r.URI, &r.Start, &r.End, &rid, &r.Transparent, &r.Status, &r.BusyType); err != nil {
+		if err := rows.Scan(&r.URI, &r.Start, &r.End, &rid, &r.Transparent, &r.Status, &r.BusyType, &r.Component, &r.ETag, &r.Size,
+			&r.CreatedAt, &r.ModifiedAt); err != nil {
 			return nil, err
 		}
 		r.Start, r.End, r.RecurrenceID = r.Start.UTC(), r.End.UTC(), fromTS(rid)
+		r.CreatedAt, r.ModifiedAt = r.CreatedAt.UTC(), r.ModifiedAt.UTC()
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -10,13 +10,13 @@ import (
 )
 
 const objectColumns = `uri, uid, component, etag, size, created_at, modified_at, dtstart, dtend, first_start, last_end,
-	all_day, organizer, sequence, schedule_tag, transparent, status`
+	all_day, organizer, sequence, schedule_tag, transparent, status, indexed_until`
 
 func scanObject(r scanner, calID int64, withData bool) (*backend.Object, error) {
 	o := backend.Object{CalendarID: calID}
-	var created, modified, start, end, first, last sql.NullInt64
+	var created, modified, start, end, first, last, until sql.NullInt64
 	dest := []any{&o.URI, &o.UID, &o.Component, &o.ETag, &o.Size, &created, &modified, &start, &end, &first, &last,
-		&o.Index.AllDay, &o.Index.Organizer, &o.Index.Sequence, &o.Index.ScheduleTag, &o.Index.Transparent, &o.Index.Status}
+		&o.Index.AllDay, &o.Index.Organizer, &o.Index.Sequence, &o.Index.ScheduleTag, &o.Index.Transparent, &o.Index.Status, &until}
 	var data string
 	if withData {
 		dest = append(dest, &data)
@@ -29,6 +29,7 @@ func scanObject(r scanner, calID int64, withData bool) (*backend.Object, error) 
 	}
 	o.CreatedAt, o.ModifiedAt = fromUnix(created), fromUnix(modified)
 	o.Index.Start, o.Index.End, o.Index.FirstStart, o.Index.LastEnd = fromUnix(start), fromUnix(end), fromUnix(first), fromUnix(last)
+	o.Index.IndexedUntil = fromUnix(until)
 	return &o, nil
 }
 
@@ -76,9 +77,9 @@ func (s *Store) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*
 			o.CreatedAt = fromUnix(created)
 			_, err = tx.ExecContext(ctx, `UPDATE objects SET uid = ?, component = ?, data = ?, etag = ?, size = ?, modified_at = ?,
 				dtstart = ?, dtend = ?, first_start = ?, last_end = ?, all_day = ?, organizer = ?, sequence = ?, schedule_tag = ?,
-				transparent = ?, status = ? WHERE id = ?`,
+				transparent = ?, status = ?, indexed_until = ? WHERE id = ?`,
 				o.UID, o.Component, string(o.Data), o.ETag, o.Size, now.Unix(), unix(ix.Start), unix(ix.End), unix(ix.FirstStart),
-				unix(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence, ix.ScheduleTag, ix.Transparent, ix.Status, id)
+				unix(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence, ix.ScheduleTag, ix.Transparent, ix.Status, unix(ix.IndexedUntil), id)
 			if err == nil {
 				_, err = tx.ExecContext(ctx, `DELETE FROM instances WHERE object_id = ?`, id)
 			}
@@ -90,11 +91,12 @@ func (s *Store) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*
 				return fmt.Errorf("sqlite: put object: %w", err)
 			}
 			err = tx.QueryRowContext(ctx, `INSERT INTO objects (calendar_id, uri, uid, component, data, etag, size, created_at,
-				modified_at, dtstart, dtend, first_start, last_end, all_day, organizer, sequence, schedule_tag, transparent, status)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				modified_at, dtstart, dtend, first_start, last_end, all_day, organizer, sequence, schedule_tag, transparent, status,
+				indexed_until)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 				req.CalendarID, o.URI, o.UID, o.Component, string(o.Data), o.ETag, o.Size, now.Unix(), now.Unix(),
 				unix(ix.Start), unix(ix.End), unix(ix.FirstStart), unix(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence,
-				ix.ScheduleTag, ix.Transparent, ix.Status).Scan(&id)
+				ix.ScheduleTag, ix.Transparent, ix.Status, unix(ix.IndexedUntil)).Scan(&id)
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: put object: %w", err)
@@ -209,6 +211,16 @@ func (s *Store) ListObjects(ctx context.Context, calID int64, opts *backend.List
 			args = append(args, u)
 		}
 	}
+	if opts.Components != nil {
+		q += ` AND component IN (` + placeholders(len(opts.Components)) + `)`
+		for _, c := range opts.Components {
+			args = append(args, c)
+		}
+	}
+	if !opts.Unindexed.IsZero() {
+		q += ` AND ((indexed_until < ? AND last_end > indexed_until) OR (component = 'VTODO' AND dtstart IS NULL AND dtend IS NULL))`
+		args = append(args, opts.Unindexed.Unix())
+	}
 	rows, err := s.read.QueryContext(ctx, q+` ORDER BY uri`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list objects: %w", err)
@@ -302,7 +314,8 @@ func (s *Store) Changes(ctx context.Context, calID, since int64, limit int) (*ba
 
 // InstancesInRange implements backend.Store.
 func (s *Store) InstancesInRange(ctx context.Context, calID int64, start, end time.Time) ([]backend.InstanceRef, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT o.uri, i.start_at, i.end_at, i.recurrence_id, i.transparent, i.status, i.busy_type
+	rows, err := s.read.QueryContext(ctx, `SELECT o.uri, i.start_at, i.end_at, i.recurrence_id, i.transparent, i.status, i.busy_type,
+			o.component, o.etag, o.size, o.created_at, o.modified_at
 		FROM instances i JOIN objects o ON o.id = i.object_id
 		WHERE i.calendar_id = ? AND i.start_at < ? AND i.end_at > ? ORDER BY i.start_at, o.uri`, calID, end.Unix(), start.Unix())
 	if err != nil {
@@ -312,11 +325,13 @@ func (s *Store) InstancesInRange(ctx context.Context, calID int64, start, end ti
 	var out []backend.InstanceRef
 	for rows.Next() {
 		var r backend.InstanceRef
-		var st, en, rid sql.NullInt64
-		if err := rows.Scan(&r.URI, &st, &en, &rid, &r.Transparent, &r.Status, &r.BusyType); err != nil {
+		var st, en, rid, created, modified sql.NullInt64
+		if err := rows.Scan(&r.URI, &st, &en, &rid, &r.Transparent, &r.Status, &r.BusyType, &r.Component, &r.ETag, &r.Size,
+			&created, &modified); err != nil {
 			return nil, err
 		}
 		r.Start, r.End, r.RecurrenceID = fromUnix(st), fromUnix(en), fromUnix(rid)
+		r.CreatedAt, r.ModifiedAt = fromUnix(created), fromUnix(modified)
 		out = append(out, r)
 	}
 	return out, rows.Err()

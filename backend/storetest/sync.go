@@ -104,8 +104,39 @@ func testInstances(t *testing.T, s backend.Store) {
 		weekly.Instances = append(weekly.Instances, backend.Instance{Start: st, End: st.Add(time.Hour), RecurrenceID: st, BusyType: "BUSY"})
 	}
 	weekly.Index.LastEnd = backend.MaxTime
+	weekly.Index.IndexedUntil = t0.AddDate(0, 0, 70)
 	put(t, s, c.ID, weekly)
-	put(t, s, c.ID, event("single.ics", "uid-s", "Single", t0.AddDate(0, 0, 3)))
+	single := event("single.ics", "uid-s", "Single", t0.AddDate(0, 0, 3))
+	single.Index.IndexedUntil = single.Index.LastEnd
+	put(t, s, c.ID, single)
+	todo := event("todo.ics", "uid-t", "Task", t0)
+	todo.Component, todo.Index.Start, todo.Index.End, todo.Instances = "VTODO", time.Time{}, time.Time{}, nil
+	put(t, s, c.ID, todo)
+
+	// The index can tell which objects it does not fully hold.
+	list := func(o *backend.ListOptions) []string {
+		objs, err := s.ListObjects(ctx(t), c.ID, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var uris []string
+		for _, o := range objs {
+			uris = append(uris, o.URI)
+		}
+		return uris
+	}
+	if got := list(&backend.ListOptions{Unindexed: t0.AddDate(0, 0, 14)}); !reflect.DeepEqual(got, []string{"todo.ics"}) {
+		t.Fatalf("unindexed before week 2 = %v, want only the task without dates", got)
+	}
+	if got := list(&backend.ListOptions{Unindexed: t0.AddDate(1, 0, 0)}); !reflect.DeepEqual(got, []string{"todo.ics", "w.ics"}) {
+		t.Fatalf("unindexed before next year = %v, want the task and the series past its index", got)
+	}
+	if got := list(&backend.ListOptions{Components: []string{"VTODO"}}); !reflect.DeepEqual(got, []string{"todo.ics"}) {
+		t.Fatalf("components filter = %v", got)
+	}
+	if got, _ := s.Object(ctx(t), c.ID, "w.ics"); !got.Index.IndexedUntil.Equal(weekly.Index.IndexedUntil) {
+		t.Fatalf("IndexedUntil = %v", got.Index.IndexedUntil)
+	}
 
 	week := func(n int) (time.Time, time.Time) {
 		start := t0.AddDate(0, 0, 7*n).Add(-time.Hour)
@@ -119,7 +150,8 @@ func testInstances(t *testing.T, s backend.Store) {
 	a, b = week(5)
 	refs, _ = s.InstancesInRange(ctx(t), c.ID, a, b)
 	if len(refs) != 1 || refs[0].URI != "w.ics" || !refs[0].Start.Equal(t0.AddDate(0, 0, 35)) ||
-		!refs[0].RecurrenceID.Equal(refs[0].Start) || refs[0].BusyType != "BUSY" {
+		!refs[0].RecurrenceID.Equal(refs[0].Start) || refs[0].BusyType != "BUSY" || refs[0].Component != "VEVENT" ||
+		refs[0].ETag != backend.ETag(weekly.Data) || refs[0].Size != int64(len(weekly.Data)) || refs[0].ModifiedAt.IsZero() {
 		t.Fatalf("week 5 = %+v", refs)
 	}
 	// Ranges are half-open: an event ending exactly at start does not overlap.

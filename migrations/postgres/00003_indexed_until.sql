@@ -1,0 +1,7 @@
+-- +goose Up
+-- How far each object's occurrences are written to the instances table:
+-- the end of the series, or the horizon for series running past it. A
+-- query past indexed_until expands the object on the fly.
+ALTER TABLE objects ADD COLUMN indexed_until timestamptz;
+UPDATE objects SET indexed_until = last_end;
+CREATE INDEX objects_unindexed ON objects (calendar_id, indexed_until) WHERE last_end > indexed_until;
