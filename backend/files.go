@@ -81,7 +81,8 @@ type FileStore interface {
 	Store
 
 	// MakeFileCollection creates an empty collection at path with its
-	// initial dead properties. ErrExists if anything exists at path,
+	// initial dead properties. ErrExists if anything exists at path (a
+	// calendar object of that name included, for a top-level collection),
 	// ErrMissingParent if its parent is neither the calendar nor an
 	// existing collection, ErrNotFound if the calendar does not exist.
 	MakeFileCollection(ctx context.Context, calendarID int64, path string, props []Property) error
@@ -102,7 +103,8 @@ type FileStore interface {
 	// CopyFileTree copies a tree and its dead properties; created is false
 	// when it replaced an existing destination. Errors: ErrNotFound (no
 	// source), ErrMissingParent (no destination parent), ErrBadDestination,
-	// ErrPreconditionFailed (destination exists, no Overwrite).
+	// ErrPreconditionFailed (destination exists, no Overwrite), ErrExists
+	// (a top-level destination collection named like a calendar object).
 	CopyFileTree(ctx context.Context, t *FileTransfer) (created bool, err error)
 	// MoveFileTree renames a tree with its dead properties, keeping ETags
 	// and creation dates; errors as CopyFileTree.

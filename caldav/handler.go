@@ -106,7 +106,14 @@ func (h *Handler) serveDAV(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	var err error
+	// Plain resources below calendar collections have their own handlers.
+	r, handled, err := h.serveFile(w, r)
+	if handled {
+		if err != nil {
+			h.writeError(w, r, err)
+		}
+		return
+	}
 	switch r.Method {
 	case http.MethodOptions:
 		err = h.options(w, r)

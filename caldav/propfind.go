@@ -163,6 +163,26 @@ func (h *Handler) members(ctx context.Context, res *resource) ([]*resource, erro
 		for _, o := range objs {
 			out = append(out, objectResource(res, o))
 		}
+		return h.appendFiles(ctx, out, res, "")
+	case resFile:
+		return h.appendFiles(ctx, out, res, res.filePath)
+	}
+	return out, nil
+}
+
+// appendFiles appends the plain resources and collections directly in dir
+// ("" for the calendar collection coll itself, where they are collections).
+func (h *Handler) appendFiles(ctx context.Context, out []*resource, coll *resource, dir string) ([]*resource, error) {
+	fs, ok := h.store.(backend.FileStore)
+	if !ok || coll.cal.Kind != backend.CollectionCalendar || (coll.kind == resFile && !coll.file.IsCollection) {
+		return out, nil
+	}
+	files, err := fs.ListFiles(ctx, coll.cal.ID, dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		out = append(out, fileResource(coll, f.Path, f))
 	}
 	return out, nil
 }
@@ -175,6 +195,9 @@ func objectResource(coll *resource, o *backend.Object) *resource {
 
 // propResponse answers a property request for one resource.
 func (h *Handler) propResponse(pc *propCtx, req *dx.PropRequest) (*dx.Response, error) {
+	if pc.res.kind == resFile {
+		return h.filePropResponse(pc, req)
+	}
 	resp := dx.NewResponse(h.href(pc.res.path))
 	var dead []backend.Property
 	if pc.res.kind == resCollection || pc.res.kind == resObject {

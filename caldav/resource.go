@@ -22,6 +22,7 @@ const (
 	resHome                         // /dav/calendars/users/NAME/
 	resCollection                   // /dav/calendars/users/NAME/CAL/
 	resObject                       // /dav/calendars/users/NAME/CAL/OBJ
+	resFile                         // /dav/calendars/users/NAME/CAL/COL/… (files.go)
 )
 
 // resource is what a request path resolves to. Collections and objects may
@@ -35,10 +36,20 @@ type resource struct {
 	cal       *backend.Calendar
 	objURI    string
 	obj       *backend.Object // loaded by handlers that need it
+	filePath  string          // resFile: path relative to the calendar
+	file      *backend.File   // resFile: nil when it does not exist
 }
 
 // isCollection reports whether the resource is a collection.
-func (r *resource) isCollection() bool { return r.kind != resObject }
+func (r *resource) isCollection() bool {
+	switch r.kind {
+	case resObject:
+		return false
+	case resFile:
+		return strings.HasSuffix(r.filePath, "/")
+	}
+	return true
+}
 
 // exists reports whether the resource exists.
 func (r *resource) exists() bool {
@@ -47,6 +58,8 @@ func (r *resource) exists() bool {
 		return r.cal != nil
 	case resObject:
 		return r.obj != nil
+	case resFile:
+		return r.file != nil
 	}
 	return true
 }
@@ -80,6 +93,9 @@ func collectionPath(p *backend.Principal, c *backend.Calendar) string {
 // that names do not leak. Principal resources are readable by every user
 // (they are the directory that attendee search reads).
 func (h *Handler) resolve(ctx context.Context, path string) (*resource, error) {
+	if res, ok := resolvedFor(ctx, path); ok {
+		return res, nil
+	}
 	if path == "/" || path == "/dav" || path == davRoot {
 		return &resource{kind: resRoot, path: davRoot}, nil
 	}
@@ -131,6 +147,9 @@ func (h *Handler) resolve(ctx context.Context, path string) (*resource, error) {
 	}
 	if len(segs) == 4 {
 		return res, nil
+	}
+	if file, ok, err := h.resolveFile(ctx, res, segs[4:], trailing); ok || err != nil {
+		return file, err
 	}
 	if len(segs) > 5 || trailing || res.cal == nil {
 		// Nothing lives below an object, and objects need a collection.

@@ -198,12 +198,26 @@ func (s *Store) Changes(ctx context.Context, calID, since int64, limit int) (*ba
 	return cs, nil
 }
 
+// instancesInRangeSQL finds the occurrences overlapping [$3, $2): those
+// starting at most a day before $3 by the range index, and the longer ones
+// that started earlier by the partial index on long occurrences (an
+// occurrence starting over a day before $3 and ending after it is longer
+// than a day).
+const instancesInRangeSQL = `SELECT o.uri, i.start_at, i.end_at, i.recurrence_id, i.transparent, i.status, i.busy_type,
+		o.component, o.etag, o.size, date_trunc('second', o.created_at), date_trunc('second', o.modified_at)
+	FROM instances i JOIN objects o ON o.id = i.object_id
+	WHERE i.calendar_id = $1 AND i.start_at < $2 AND i.start_at >= $3::timestamptz - interval '1 day' AND i.end_at > $3
+	UNION ALL
+	SELECT o.uri, i.start_at, i.end_at, i.recurrence_id, i.transparent, i.status, i.busy_type,
+		o.component, o.etag, o.size, date_trunc('second', o.created_at), date_trunc('second', o.modified_at)
+	FROM instances i JOIN objects o ON o.id = i.object_id
+	WHERE i.calendar_id = $1 AND i.start_at < $3::timestamptz - interval '1 day' AND i.end_at > $3
+		AND i.end_at - i.start_at > interval '1 day'
+	ORDER BY 2, 1`
+
 // InstancesInRange implements backend.Store.
 func (s *Store) InstancesInRange(ctx context.Context, calID int64, start, end time.Time) ([]backend.InstanceRef, error) {
-	rows, err := s.pool.Query(ctx, `SELECT o.uri, i.start_at, i.end_at, i.recurrence_id, i.transparent, i.status, i.busy_type,
-			o.component, o.etag, o.size, date_trunc('second', o.created_at), date_trunc('second', o.modified_at)
-		FROM instances i JOIN objects o ON o.id = i.object_id
-		WHERE i.calendar_id = $1 AND i.start_at < $2 AND i.end_at > $3 ORDER BY i.start_at, o.uri`, calID, end, start)
+	rows, err := s.pool.Query(ctx, instancesInRangeSQL, calID, end, start)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: instances: %w", err)
 	}

@@ -19,3 +19,13 @@ func TestStore(t *testing.T) {
 		return s
 	})
 }
+
+func TestFiles(t *testing.T) {
+	storetest.RunFiles(t, func(t *testing.T) backend.Store {
+		s, err := postgres.Open(context.Background(), testenv.PostgresDB(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

@@ -312,12 +312,23 @@ func (s *Store) Changes(ctx context.Context, calID, since int64, limit int) (*ba
 	return cs, rows.Err()
 }
 
+// instancesInRangeSQL finds the occurrences overlapping [?3, ?2): those
+// starting at most a day before ?3 by the range index, and the longer ones
+// that started earlier by the partial index on long occurrences.
+const instancesInRangeSQL = `SELECT o.uri, i.start_at, i.end_at, i.recurrence_id, i.transparent, i.status, i.busy_type,
+		o.component, o.etag, o.size, o.created_at, o.modified_at
+	FROM instances i JOIN objects o ON o.id = i.object_id
+	WHERE i.calendar_id = ?1 AND i.start_at < ?2 AND i.start_at >= ?3 - 86400 AND i.end_at > ?3
+	UNION ALL
+	SELECT o.uri, i.start_at, i.end_at, i.recurrence_id, i.transparent, i.status, i.busy_type,
+		o.component, o.etag, o.size, o.created_at, o.modified_at
+	FROM instances i JOIN objects o ON o.id = i.object_id
+	WHERE i.calendar_id = ?1 AND i.start_at < ?3 - 86400 AND i.end_at > ?3 AND i.end_at - i.start_at > 86400
+	ORDER BY 2, 1`
+
 // InstancesInRange implements backend.Store.
 func (s *Store) InstancesInRange(ctx context.Context, calID int64, start, end time.Time) ([]backend.InstanceRef, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT o.uri, i.start_at, i.end_at, i.recurrence_id, i.transparent, i.status, i.busy_type,
-			o.component, o.etag, o.size, o.created_at, o.modified_at
-		FROM instances i JOIN objects o ON o.id = i.object_id
-		WHERE i.calendar_id = ? AND i.start_at < ? AND i.end_at > ? ORDER BY i.start_at, o.uri`, calID, end.Unix(), start.Unix())
+	rows, err := s.read.QueryContext(ctx, instancesInRangeSQL, calID, end.Unix(), start.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: instances: %w", err)
 	}

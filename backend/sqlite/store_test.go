@@ -19,3 +19,13 @@ func TestStore(t *testing.T) {
 		return s
 	})
 }
+
+func TestFiles(t *testing.T) {
+	storetest.RunFiles(t, func(t *testing.T) backend.Store {
+		s, err := sqlite.Open(context.Background(), testenv.SQLitePath(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

@@ -292,6 +292,10 @@ func buildTree(d *xml.Decoder, lim Limits) (*Element, error) {
 			var spaces []string
 			for _, a := range t.Attr {
 				if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
+					if a.Name.Space == "xmlns" && a.Value == "" {
+						// Namespaces in XML 1.0 §3: a prefix cannot be bound to "".
+						return nil, malformed("namespace prefix %q declared empty", a.Name.Local)
+					}
 					if a.Value != "" {
 						spaces = append(spaces, a.Value)
 						bound[a.Value]++
