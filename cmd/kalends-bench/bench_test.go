@@ -1,0 +1,90 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestBenchmarkEndToEnd runs the whole tool on SQLite with tiny parameters,
+// building the server itself, so that it keeps working as the server
+// changes: every phase must produce figures (or be reported unsupported)
+// and the server must be gone afterwards. It asserts nothing about speed.
+// Linux only, as the tool reads the server's memory from /proc.
+func TestBenchmarkEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts the server; skipped in -short mode")
+	}
+	cfg, err := parseFlags([]string{"--store", "sqlite", "--objects", "200", "--duration", "1s",
+		"--concurrency", "2", "--json"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out, progress bytes.Buffer
+	start := time.Now()
+	if err := run(ctx, cfg, &out, &progress); err != nil {
+		t.Fatalf("run: %v\nprogress:\n%s", err, progress.String())
+	}
+	t.Logf("ran in %v", time.Since(start).Round(time.Millisecond))
+
+	var rep report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out.String())
+	}
+	if len(rep.Stores) != 1 || rep.Stores[0].Store != "sqlite" {
+		t.Fatalf("want one sqlite result, got %+v", rep.Stores)
+	}
+	s := rep.Stores[0]
+	want := []string{"PUT fill", "GET", "PROPFIND", "calendar-query week, etag", "calendar-query week, expand",
+		"calendar-multiget", "PUT new, 1", "PUT new, 8", "sync-collection"}
+	if len(s.Phases) != len(want) {
+		t.Fatalf("want %d phases, got %d: %+v", len(want), len(s.Phases), s.Phases)
+	}
+	for i, p := range s.Phases {
+		if !strings.HasPrefix(p.Name, want[i]) {
+			t.Errorf("phase %d is %q, want %q…", i, p.Name, want[i])
+		}
+		switch p.Status {
+		case "unsupported":
+			t.Logf("%s: unsupported (%s)", p.Name, p.FirstError)
+		case "ok":
+			if p.PerSecond <= 0 || p.P50 <= 0 || p.P99 < p.P50 || p.RSS <= 0 || p.PeakRSS < p.RSS {
+				t.Errorf("%s: incomplete figures %+v", p.Name, p)
+			}
+			if p.Errors > 0 {
+				t.Logf("%s: %d of %d requests failed, first: %s", p.Name, p.Errors, p.Requests, p.FirstError)
+			}
+		default:
+			t.Errorf("%s: status %q", p.Name, p.Status)
+		}
+	}
+	if fill := s.Phases[0]; fill.Requests != 200 {
+		t.Errorf("fill made %d requests, want 200", fill.Requests)
+	}
+	if !s.Stopped {
+		t.Errorf("server pid %d reported not stopped", s.ServerPID)
+	}
+	// Signal 0 probes for a process without signalling it.
+	if err := syscall.Kill(s.ServerPID, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("server pid %d still exists after the run (kill 0: %v)", s.ServerPID, err)
+	}
+
+	// The table rendering of the same report must name every phase.
+	var table bytes.Buffer
+	writeTable(&table, &rep)
+	for _, w := range want {
+		if !strings.Contains(table.String(), w) {
+			t.Errorf("table lacks %q:\n%s", w, table.String())
+		}
+	}
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// report is everything one run measured.
+type report struct {
+	Config  config        `json:"config"`
+	Started time.Time     `json:"started"`
+	Stores  []storeResult `json:"stores"`
+}
+
+// Targets of DESIGN.md and the benchmark's brief. They are printed beside
+// the figures, never enforced: the figures depend on the machine.
+const (
+	targetPutPerSecond = 2000      // PostgreSQL, 8 clients, one calendar
+	targetQueryP50     = 5.0       // ms, one-week calendar-query on 20,000 objects
+	targetSyncP50      = 5.0       // ms, incremental sync after 10 changes
+	targetRSS          = 150 << 20 // bytes, server resident memory
+	putCeilingScript   = "../shared/bench/pg_put_limit.sh"
+)
+
+// applyTargets sets the target columns of the phases that have one.
+func applyTargets(store string, phases []phaseResult) {
+	for i := range phases {
+		p := &phases[i]
+		if p.Status != "ok" || p.Requests == 0 {
+			continue
+		}
+		var met bool
+		switch {
+		case strings.HasPrefix(p.Name, "PUT fill") && store == "postgres":
+			p.Target = fmt.Sprintf("≥ %d/s (8 clients)", targetPutPerSecond)
+			p.TargetShare = p.PerSecond / targetPutPerSecond
+			met = p.PerSecond >= targetPutPerSecond
+		case p.Name == "calendar-query week, etag":
+			p.Target = fmt.Sprintf("p50 ≤ %g ms", targetQueryP50)
+			met = p.P50 <= targetQueryP50
+		case strings.HasPrefix(p.Name, "sync-collection"):
+			p.Target = fmt.Sprintf("p50 ≤ %g ms", targetSyncP50)
+			met = p.P50 <= targetSyncP50
+		default:
+			continue
+		}
+		p.TargetMet = &met
+	}
+}
+
+// writeJSON prints the report as indented JSON.
+func writeJSON(w io.Writer, rep *report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
+// displayOrder lists the phases as the brief numbers them; they run in
+// another order so that the read phases see exactly --objects objects.
+var displayOrder = []string{"PUT fill", "PUT new, 1", "PUT new, ", "GET", "PROPFIND", "calendar-query week, etag",
+	"calendar-query week, expand", "calendar-multiget", "sync-collection"}
+
+// rank is the position of a phase in displayOrder.
+func rank(name string) int {
+	for i, prefix := range displayOrder {
+		if strings.HasPrefix(name, prefix) {
+			return i
+		}
+	}
+	return len(displayOrder)
+}
+
+// writeTable prints one table per store, then the first error of each
+// phase that had errors.
+func writeTable(w io.Writer, rep *report) {
+	c := rep.Config
+	fmt.Fprintf(w, "Kalends load benchmark: %d objects, %d clients, %v per phase (at most %d requests)\n",
+		c.Objects, c.Concurrency, c.Duration, c.MaxRequests)
+	fmt.Fprintln(w, "items: multistatus responses per answer; KB: size of the answer (PUT: of the event sent);"+
+		" RSS, peak: the server's VmRSS and VmHWM at the phase's end")
+	for _, s := range rep.Stores {
+		phases := slices.Clone(s.Phases)
+		slices.SortStableFunc(phases, func(a, b phaseResult) int { return rank(a.Name) - rank(b.Name) })
+		fmt.Fprintf(w, "\n== %s ==\n", s.Store)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "phase\trequests\terrors\treq/s\tp50 ms\tp99 ms\titems\tKB\tRSS MB\tpeak MB\ttarget\tnote")
+		for _, p := range phases {
+			fmt.Fprintf(tw, "%s\t", p.Name)
+			if p.Status == "unsupported" {
+				fmt.Fprintf(tw, "unsupported\t\t\t\t\t\t\t%.0f\t%.0f\t\t%s\n", mb(p.RSS), mb(p.PeakRSS), p.Note)
+				continue
+			}
+			items := "-"
+			if p.AvgItems > 0 {
+				items = fmt.Sprintf("%.1f", p.AvgItems)
+			}
+			fmt.Fprintf(tw, "%d\t%d\t%.1f\t%.2f\t%.2f\t%s\t%.1f\t%.0f\t%.0f\t%s\t%s\n",
+				p.Requests, p.Errors, p.PerSecond, p.P50, p.P99, items, p.AvgBytes/1024,
+				mb(p.RSS), mb(p.PeakRSS), targetText(p), noteText(p))
+		}
+		tw.Flush()
+		verdict := "met"
+		if s.PeakRSS > targetRSS {
+			verdict = "MISSED"
+		}
+		fmt.Fprintf(w, "server pid %d: peak RSS %.0f MB (target ≤ %d MB: %s); stopped: %v\n",
+			s.ServerPID, mb(s.PeakRSS), targetRSS>>20, verdict, s.Stopped)
+		fmt.Fprintf(w, "load average before: %s, after: %s (%d CPUs)\n", s.LoadAvg[0], s.LoadAvg[1], runtime.NumCPU())
+		for _, p := range phases {
+			if p.FirstError != "" && p.Status != "unsupported" {
+				fmt.Fprintf(w, "  %s, first error: %s\n", p.Name, oneLine(p.FirstError))
+			}
+		}
+	}
+	if slices.Contains(c.Stores, "postgres") {
+		fmt.Fprintf(w, "\ncompare with %s\n", putCeilingScript)
+	}
+}
+
+// targetText renders a phase's target and whether it was met.
+func targetText(p phaseResult) string {
+	if p.TargetMet == nil {
+		return ""
+	}
+	verdict := "met"
+	if !*p.TargetMet {
+		verdict = "MISSED"
+	}
+	if p.TargetShare > 0 {
+		return fmt.Sprintf("%s: %s (%.0f%%)", p.Target, verdict, 100*p.TargetShare)
+	}
+	return p.Target + ": " + verdict
+}
+
+// noteText adds the phase's state to its note when it did not simply run.
+func noteText(p phaseResult) string {
+	if p.Status != "ok" {
+		return p.Status + "; " + p.Note
+	}
+	return p.Note
+}
+
+// mb converts bytes to mebibytes.
+func mb(n int64) float64 { return float64(n) / (1 << 20) }
+
+// oneLine folds an error (which may quote a multi-line answer) into one
+// line for the table's footer.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
