@@ -118,7 +118,7 @@ func (s *Store) ListObjects(ctx context.Context, calID int64, opts *backend.List
 	}
 	if !opts.Unindexed.IsZero() {
 		args = append(args, opts.Unindexed)
-		q += fmt.Sprintf(` AND ((indexed_until < $%d AND last_end > indexed_until) OR (component = 'VTODO' AND dtstart IS NULL AND dtend IS NULL))`, len(args))
+		q += ` AND ` + unindexedCondition(opts.Components, fmt.Sprintf("$%d", len(args)))
 	}
 	rows, err := s.pool.Query(ctx, q+` ORDER BY uri`, args...)
 	if err != nil {

@@ -218,7 +218,7 @@ func (s *Store) ListObjects(ctx context.Context, calID int64, opts *backend.List
 		}
 	}
 	if !opts.Unindexed.IsZero() {
-		q += ` AND ((indexed_until < ? AND last_end > indexed_until) OR (component = 'VTODO' AND dtstart IS NULL AND dtend IS NULL))`
+		q += ` AND ` + unindexedCondition(opts.Components, "?")
 		args = append(args, opts.Unindexed.Unix())
 	}
 	rows, err := s.read.QueryContext(ctx, q+` ORDER BY uri`, args...)
