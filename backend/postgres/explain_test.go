@@ -96,4 +96,3 @@ func rowsRead(t *testing.T, plan, relation string) int {
 	walk(root[0]["Plan"].(map[string]any))
 	return total
 }
-
