@@ -147,7 +147,7 @@ func (c *rawComp) write(b *strings.Builder) {
 		if p.raw != "" {
 			b.WriteString(p.raw)
 		} else {
-			foldLine(b, p.line)
+			ical.FoldLine(b, p.line)
 		}
 	}
 	for _, ch := range c.children {

@@ -93,7 +93,7 @@ func TestCalendarDataExpand(t *testing.T) {
 // TestFoldLine checks 75-octet folding that never splits a UTF-8 rune.
 func TestFoldLine(t *testing.T) {
 	var b strings.Builder
-	foldLine(&b, "SUMMARY:"+strings.Repeat("é", 60))
+	ical.FoldLine(&b, "SUMMARY:"+strings.Repeat("é", 60))
 	for _, l := range strings.Split(strings.TrimSuffix(b.String(), "\r\n"), "\r\n") {
 		if len(l) > 75 || !strings.HasPrefix(l, "SUMMARY") && !strings.HasPrefix(l, " ") {
 			t.Errorf("bad folded line %q", l)

@@ -187,15 +187,15 @@ func freeBusyText(busy []fbPeriod, start, end, now time.Time) string {
 	sort.Strings(types)
 	var b strings.Builder
 	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kalends//CalDAV//EN\r\nBEGIN:VFREEBUSY\r\n")
-	foldLine(&b, "DTSTAMP:"+dx.FormatUTCDateTime(now))
-	foldLine(&b, "DTSTART:"+dx.FormatUTCDateTime(start))
-	foldLine(&b, "DTEND:"+dx.FormatUTCDateTime(end))
+	ical.FoldLine(&b, "DTSTAMP:"+dx.FormatUTCDateTime(now))
+	ical.FoldLine(&b, "DTSTART:"+dx.FormatUTCDateTime(start))
+	ical.FoldLine(&b, "DTEND:"+dx.FormatUTCDateTime(end))
 	for _, t := range types {
 		var vals []string
 		for _, p := range mergePeriods(byType[t]) {
 			vals = append(vals, dx.FormatUTCDateTime(p.start)+"/"+dx.FormatUTCDateTime(p.end))
 		}
-		foldLine(&b, "FREEBUSY;FBTYPE="+t+":"+strings.Join(vals, ","))
+		ical.FoldLine(&b, "FREEBUSY;FBTYPE="+t+":"+strings.Join(vals, ","))
 	}
 	b.WriteString("END:VFREEBUSY\r\nEND:VCALENDAR\r\n")
 	return b.String()
@@ -227,26 +227,6 @@ func minTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
-}
-
-// foldLine writes one content line folded at 75 octets (RFC 5545 §3.1)
-// without splitting a UTF-8 sequence.
-func foldLine(b *strings.Builder, line string) {
-	n := 0
-	for i := 0; i < len(line); {
-		size := 1
-		for i+size < len(line) && line[i+size]&0xC0 == 0x80 {
-			size++
-		}
-		if n+size > 75 {
-			b.WriteString("\r\n ")
-			n = 1
-		}
-		b.WriteString(line[i : i+size])
-		n += size
-		i += size
-	}
-	b.WriteString("\r\n")
 }
 
 // parsePeriod reads a PERIOD value, start/end or start/duration.

@@ -2,6 +2,7 @@ package ical
 
 import (
 	"bytes"
+	"io"
 	"sort"
 	"strings"
 
@@ -25,7 +26,7 @@ func EncodeText(cal *goical.Calendar) []byte {
 var propOrder = map[string]int{"VERSION": 1, "PRODID": 2, "UID": 3, "DTSTAMP": 4, "DTSTART": 5}
 
 func encodeComponent(b *bytes.Buffer, c *goical.Component) {
-	writeFolded(b, "BEGIN:"+c.Name)
+	FoldLine(b, "BEGIN:"+c.Name)
 	names := make([]string, 0, len(c.Props))
 	for n := range c.Props {
 		names = append(names, n)
@@ -45,13 +46,13 @@ func encodeComponent(b *bytes.Buffer, c *goical.Component) {
 	})
 	for _, n := range names {
 		for _, p := range c.Props[n] {
-			writeFolded(b, encodeProp(&p))
+			FoldLine(b, encodeProp(&p))
 		}
 	}
 	for _, child := range c.Children {
 		encodeComponent(b, child)
 	}
-	writeFolded(b, "END:"+c.Name)
+	FoldLine(b, "END:"+c.Name)
 }
 
 func encodeProp(p *goical.Prop) string {
@@ -81,28 +82,22 @@ func encodeProp(p *goical.Prop) string {
 	return s.String()
 }
 
-// writeFolded writes one content line, folded at 75 octets.
-func writeFolded(b *bytes.Buffer, line string) {
-	const limit = 75
-	first := true
-	for len(line) > 0 {
-		max := limit
-		if !first {
-			max = limit - 1 // the leading space counts
-			b.WriteByte(' ')
+// FoldLine writes one content line with its CRLF, folded at 75 octets
+// (RFC 5545 §3.1) without splitting a UTF-8 sequence.
+func FoldLine(w io.StringWriter, line string) {
+	n := 0
+	for i := 0; i < len(line); {
+		size := 1
+		for i+size < len(line) && line[i+size]&0xC0 == 0x80 {
+			size++
 		}
-		if len(line) <= max {
-			b.WriteString(line)
-			break
+		if n+size > 75 {
+			w.WriteString("\r\n ")
+			n = 1
 		}
-		cut := max
-		for cut > 0 && line[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
-			cut--
-		}
-		b.WriteString(line[:cut])
-		b.WriteString("\r\n")
-		line = line[cut:]
-		first = false
+		w.WriteString(line[i : i+size])
+		n += size
+		i += size
 	}
-	b.WriteString("\r\n")
+	w.WriteString("\r\n")
 }
