@@ -47,10 +47,14 @@ func (h *Handler) prepareObject(c *backend.Calendar, uri string, data []byte) (*
 		return nil, nil, icalError(err)
 	}
 	opts := h.expandOptions(c)
-	info, err := ical.Inspect(cal, opts)
+	// One more than the limit tells "too many" from "exactly the limit".
+	opts.MaxInstances++
+	horizon := time.Now().Add(indexHorizon).UTC().Truncate(time.Second)
+	info, insts, err := ical.InspectExpand(cal, horizon, opts)
 	if err != nil {
 		return nil, nil, icalError(err)
 	}
+	// The zones added are those the occurrences were just computed in.
 	if fixed := addMissingTimezones(data, cal, info.Timezones); len(fixed) != len(data) {
 		data = fixed
 		if cal, err = ical.Parse(data); err != nil {
@@ -60,13 +64,6 @@ func (h *Handler) prepareObject(c *backend.Calendar, uri string, data []byte) (*
 	if !c.Accepts(info.Component) {
 		return nil, nil, conditionf(http.StatusForbidden, condSupportedComponent,
 			"this calendar does not accept %s components", info.Component)
-	}
-	// One more than the limit tells "too many" from "exactly the limit".
-	opts.MaxInstances++
-	horizon := time.Now().Add(indexHorizon).UTC().Truncate(time.Second)
-	insts, err := ical.Expand(cal, time.Time{}, horizon, opts)
-	if err != nil {
-		return nil, nil, icalError(err)
 	}
 	if len(insts) > h.opts.MaxInstances {
 		return nil, nil, conditionf(http.StatusForbidden, condMaxInstances,

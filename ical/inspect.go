@@ -42,65 +42,91 @@ type Info struct {
 // iTIP messages (METHOD) are not resources: strip METHOD first (SplitByUID
 // does) when importing them.
 func Inspect(cal *goical.Calendar, opts Options) (*Info, error) {
+	info, _, _, err := inspect(cal, newCtx(cal, opts))
+	return info, err
+}
+
+// InspectExpand is Inspect followed by Expand(cal, zero, end, opts), in one
+// pass where it can: a bounded series ending before end was expanded whole
+// to find its span, and those occurrences are the answer. Writing an
+// object needs both; expanding twice doubled the cost of every recurring
+// PUT.
+func InspectExpand(cal *goical.Calendar, end time.Time, opts Options) (*Info, []Instance, error) {
+	c := newCtx(cal, opts)
+	info, spanned, complete, err := inspect(cal, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if complete && !info.LastEnd.After(end) {
+		out := append([]Instance(nil), spanned...)
+		sortInstances(out)
+		return info, out, nil
+	}
+	ins, err := Expand(cal, time.Time{}, end, opts)
+	return info, ins, err
+}
+
+// inspect implements Inspect; it also returns the occurrences it expanded
+// to find the span, complete when they are all of them.
+func inspect(cal *goical.Calendar, c *ctx) (*Info, []Instance, bool, error) {
 	if cal == nil || cal.Component == nil || cal.Name != "VCALENDAR" {
-		return nil, &Error{Condition: CondValidData, Reason: "not a VCALENDAR object"}
+		return nil, nil, false, &Error{Condition: CondValidData, Reason: "not a VCALENDAR object"}
 	}
 	if cal.Props.Get("METHOD") != nil {
-		return nil, objErr("METHOD is not allowed in a calendar object resource")
+		return nil, nil, false, objErr("METHOD is not allowed in a calendar object resource")
 	}
 	var comps []*goical.Component
 	for _, comp := range cal.Children {
 		switch {
 		case comp.Name == "VTIMEZONE":
 			if p := comp.Props.Get("TZID"); p == nil || strings.TrimSpace(p.Value) == "" {
-				return nil, &Error{Condition: CondValidData, Reason: "VTIMEZONE without TZID"}
+				return nil, nil, false, &Error{Condition: CondValidData, Reason: "VTIMEZONE without TZID"}
 			}
 		case isSchedulable(comp.Name):
 			comps = append(comps, comp)
 		case strings.HasPrefix(comp.Name, "X-"):
 			// Experimental components are kept and ignored.
 		default:
-			return nil, objErr("component %s is not allowed at the top level of a calendar object", comp.Name)
+			return nil, nil, false, objErr("component %s is not allowed at the top level of a calendar object", comp.Name)
 		}
 	}
 	if len(comps) == 0 {
-		return nil, objErr("calendar object holds no VEVENT, VTODO, VJOURNAL or VFREEBUSY")
+		return nil, nil, false, objErr("calendar object holds no VEVENT, VTODO, VJOURNAL or VFREEBUSY")
 	}
 	info := &Info{Component: comps[0].Name}
 	rids := map[string]bool{}
 	for _, comp := range comps {
 		if comp.Name != info.Component {
-			return nil, objErr("calendar object mixes %s and %s components", info.Component, comp.Name)
+			return nil, nil, false, objErr("calendar object mixes %s and %s components", info.Component, comp.Name)
 		}
 		uid := ""
 		if p := comp.Props.Get("UID"); p != nil {
 			uid = strings.TrimSpace(p.Value)
 		}
 		if uid == "" {
-			return nil, &Error{Condition: CondValidData, Reason: comp.Name + " has no UID"}
+			return nil, nil, false, &Error{Condition: CondValidData, Reason: comp.Name + " has no UID"}
 		}
 		if info.UID == "" {
 			info.UID = uid
 		} else if uid != info.UID {
-			return nil, objErr("calendar object holds more than one UID (%q and %q)", info.UID, uid)
+			return nil, nil, false, objErr("calendar object holds more than one UID (%q and %q)", info.UID, uid)
 		}
 		if comp.Name == "VEVENT" && comp.Props.Get("DTSTART") == nil {
-			return nil, &Error{Condition: CondValidData, Reason: "VEVENT has no DTSTART"}
+			return nil, nil, false, &Error{Condition: CondValidData, Reason: "VEVENT has no DTSTART"}
 		}
 		if p := comp.Props.Get("RECURRENCE-ID"); p != nil {
 			k := strings.TrimSpace(p.Value) + "\x00" + p.Params.Get("TZID")
 			if rids[k] {
-				return nil, objErr("RECURRENCE-ID %s appears twice", p.Value)
+				return nil, nil, false, objErr("RECURRENCE-ID %s appears twice", p.Value)
 			}
 			rids[k] = true
 		}
 	}
 	all, err := collectSeries(cal)
 	if err != nil {
-		return nil, err
+		return nil, nil, false, err
 	}
 	s := all[0]
-	c := newCtx(cal, opts)
 	main := s.master
 	info.HasMaster = main != nil
 	if main == nil {
@@ -123,16 +149,18 @@ func Inspect(cal *goical.Calendar, opts Options) (*Info, error) {
 		}
 		info.End = c.endFor(main, a.wall, st, loc).UTC()
 	}
-	if err := c.span(s, info); err != nil {
-		return nil, err
+	spanned, complete, err := c.span(s, info)
+	if err != nil {
+		return nil, nil, false, err
 	}
 	info.Timezones = referencedTZIDs(comps)
-	return info, nil
+	return info, spanned, complete, nil
 }
 
 // span fills FirstStart and LastEnd. Unbounded series need only their
-// first occurrence; bounded ones are expanded (up to MaxInstances).
-func (c *ctx) span(s *series, info *Info) error {
+// first occurrence; bounded ones are expanded (up to MaxInstances). It
+// returns the occurrences it expanded, complete when they are all.
+func (c *ctx) span(s *series, info *Info) ([]Instance, bool, error) {
 	unbounded := s.master != nil && s.master.rule != nil && s.master.rule.count == 0 && s.master.rule.until == nil
 	limit := c.opts.MaxInstances
 	if unbounded {
@@ -140,14 +168,14 @@ func (c *ctx) span(s *series, info *Info) error {
 	}
 	ins, truncated, err := c.expandSeries(s, time.Time{}, time.Time{}, limit)
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	if len(ins) == 0 {
 		info.FirstStart, info.LastEnd = info.Start, info.End
 		if unbounded {
 			info.LastEnd = MaxTime
 		}
-		return nil
+		return nil, !unbounded, nil
 	}
 	info.FirstStart, info.LastEnd = ins[0].Start, ins[0].End
 	for _, in := range ins {
@@ -161,7 +189,7 @@ func (c *ctx) span(s *series, info *Info) error {
 	if unbounded || truncated {
 		info.LastEnd = MaxTime
 	}
-	return nil
+	return ins, !unbounded && !truncated, nil
 }
 
 // tzProps are the properties whose TZID parameter names a zone.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -109,13 +110,17 @@ func TestCorpusValid(t *testing.T) {
 				if info.UID == "" {
 					t.Errorf("%s: no UID in Info", row.file)
 				}
-				start := time.Now()
 				if _, err := Expand(part, window0, window1, Options{Deadline: testDeadline}); err != nil {
 					t.Errorf("%s: Expand: %v", row.file, err)
 					ok = false
 				}
-				if d := time.Since(start); d > time.Second {
-					t.Errorf("%s: Expand took %v", row.file, d)
+				// InspectExpand answers as Inspect and Expand do apart.
+				horizon := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+				wantIns, wantErr := Expand(part, time.Time{}, horizon, Options{Deadline: testDeadline})
+				gotInfo, gotIns, gotErr := InspectExpand(part, horizon, Options{Deadline: testDeadline})
+				if (wantErr == nil) != (gotErr == nil) || !reflect.DeepEqual(info, gotInfo) || !sameInstances(wantIns, gotIns) {
+					t.Errorf("%s: InspectExpand differs from Inspect+Expand (%d vs %d instances, %v vs %v)",
+						row.file, len(gotIns), len(wantIns), gotErr, wantErr)
 				}
 			}
 		}
@@ -222,4 +227,18 @@ func withUID(part *goical.Calendar, file string, n int) *goical.Calendar {
 		}
 	}
 	return part
+}
+
+// sameInstances compares occurrences by value, the component pointers
+// included (both come from the same parsed calendar).
+func sameInstances(a, b []Instance) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !reflect.DeepEqual(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
 }

@@ -3,6 +3,7 @@ package ical
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -28,6 +29,21 @@ type genTransition struct {
 // one-off change. Used where RFC 7809 lets clients omit the time zones the
 // server knows, and for calendar-timezone-id.
 func VTimezone(loc *time.Location, tzid string) string {
+	key := loc.String() + "\x00" + tzid
+	if v, ok := vtimezoneCache.Load(key); ok {
+		return v.(string)
+	}
+	text := buildVTimezone(loc, tzid)
+	vtimezoneCache.Store(key, text)
+	return text
+}
+
+// vtimezoneCache keeps generated VTIMEZONEs: a zone's rules do not change
+// while the process runs, and writing one walks seventy years of
+// transitions. Zones are few, so the cache stays small.
+var vtimezoneCache sync.Map
+
+func buildVTimezone(loc *time.Location, tzid string) string {
 	trans := genTransitions(loc)
 	var b strings.Builder
 	b.WriteString("BEGIN:VTIMEZONE\r\nTZID:" + tzid + "\r\n")
