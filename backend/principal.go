@@ -41,6 +41,12 @@ type Principal struct {
 	Admin       bool     // may use administrative APIs
 	Capacity    int      // rooms: seats (0 = unknown)
 	Location    string   // rooms: where to find it
+	// BookingPolicy is how a room or resource answers invitations: "" or
+	// "accept-if-free" (the default), "always-accept", "always-decline",
+	// "manual".
+	BookingPolicy string
+	// MaxBookings is how many bookings may overlap (0 = one at a time).
+	MaxBookings int
 	CreatedAt   time.Time
 }
 

@@ -87,6 +87,12 @@ type Store interface {
 	// zone). ErrNotFound if the object is gone, ErrPreconditionFailed if it
 	// changed since it was read.
 	ReplaceInstances(ctx context.Context, calendarID int64, uri, etag string, instances []Instance) error
+	// Update runs fn in one transaction, committing if fn returns nil. fn
+	// may be run again when the transaction lost a race (a deadlock), so it
+	// must not act outside tx.
+	Update(ctx context.Context, fn func(tx TxStore) error) error
+	// OutboundMessages lists the queued mail of a sender, oldest first.
+	OutboundMessages(ctx context.Context, principalID int64) ([]*OutboundMessage, error)
 	// InstancesInRange returns the URIs of a calendar's objects having an
 	// indexed occurrence overlapping [start, end).
 	InstancesInRange(ctx context.Context, calendarID int64, start, end time.Time) ([]InstanceRef, error)

@@ -94,7 +94,11 @@ func insertCalendar(ctx context.Context, tx pgx.Tx, c *backend.Calendar) error {
 
 // Calendar implements backend.Store.
 func (s *Store) Calendar(ctx context.Context, principalID int64, uri string) (*backend.Calendar, error) {
-	c, err := scanCalendar(s.pool.QueryRow(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE principal_id = $1 AND uri = $2`,
+	return getCalendar(ctx, s.pool, principalID, uri)
+}
+
+func getCalendar(ctx context.Context, q querier, principalID int64, uri string) (*backend.Calendar, error) {
+	c, err := scanCalendar(q.QueryRow(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE principal_id = $1 AND uri = $2`,
 		principalID, uri))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: calendar: %w", notFound(err))
@@ -104,7 +108,11 @@ func (s *Store) Calendar(ctx context.Context, principalID int64, uri string) (*b
 
 // ListCalendars implements backend.Store.
 func (s *Store) ListCalendars(ctx context.Context, principalID int64) ([]*backend.Calendar, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE principal_id = $1 ORDER BY uri`, principalID)
+	return listCalendars(ctx, s.pool, principalID)
+}
+
+func listCalendars(ctx context.Context, q querier, principalID int64) ([]*backend.Calendar, error) {
+	rows, err := q.Query(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE principal_id = $1 ORDER BY uri`, principalID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list calendars: %w", err)
 	}

@@ -16,11 +16,6 @@ var _ backend.FileStore = (*Store)(nil)
 
 const fileColumns = `path, is_collection, content_type, etag, size, date_trunc('second', created_at), date_trunc('second', modified_at)`
 
-// querier is what both the pool and a transaction offer.
-type querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 func scanFile(r pgx.Row, calID int64, withData bool) (*backend.File, error) {
 	f := &backend.File{CalendarID: calID}
 	dest := []any{&f.Path, &f.IsCollection, &f.ContentType, &f.ETag, &f.Size, &f.CreatedAt, &f.ModifiedAt}

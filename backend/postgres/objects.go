@@ -76,7 +76,11 @@ func insertInstances(ctx context.Context, tx pgx.Tx, objectID, calID int64, inst
 
 // Object implements backend.Store.
 func (s *Store) Object(ctx context.Context, calID int64, uri string) (*backend.Object, error) {
-	o, err := scanObject(s.pool.QueryRow(ctx, `SELECT `+objectColumns+`, data FROM objects WHERE calendar_id = $1 AND uri = $2`,
+	return getObject(ctx, s.pool, calID, uri)
+}
+
+func getObject(ctx context.Context, q querier, calID int64, uri string) (*backend.Object, error) {
+	o, err := scanObject(q.QueryRow(ctx, `SELECT `+objectColumns+`, data FROM objects WHERE calendar_id = $1 AND uri = $2`,
 		calID, uri), calID, true)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: object: %w", notFound(err))
@@ -86,7 +90,11 @@ func (s *Store) Object(ctx context.Context, calID int64, uri string) (*backend.O
 
 // ObjectByUID implements backend.Store.
 func (s *Store) ObjectByUID(ctx context.Context, calID int64, uid string) (*backend.Object, error) {
-	o, err := scanObject(s.pool.QueryRow(ctx, `SELECT `+objectColumns+`, data FROM objects WHERE calendar_id = $1 AND uid = $2`,
+	return getObjectByUID(ctx, s.pool, calID, uid)
+}
+
+func getObjectByUID(ctx context.Context, q querier, calID int64, uid string) (*backend.Object, error) {
+	o, err := scanObject(q.QueryRow(ctx, `SELECT `+objectColumns+`, data FROM objects WHERE calendar_id = $1 AND uid = $2`,
 		calID, uid), calID, true)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: object by UID: %w", notFound(err))
@@ -217,7 +225,11 @@ const instancesInRangeSQL = `SELECT o.uri, i.start_at, i.end_at, i.recurrence_id
 
 // InstancesInRange implements backend.Store.
 func (s *Store) InstancesInRange(ctx context.Context, calID int64, start, end time.Time) ([]backend.InstanceRef, error) {
-	rows, err := s.pool.Query(ctx, instancesInRangeSQL, calID, end, start)
+	return instancesInRange(ctx, s.pool, calID, start, end)
+}
+
+func instancesInRange(ctx context.Context, q querier, calID int64, start, end time.Time) ([]backend.InstanceRef, error) {
+	rows, err := q.Query(ctx, instancesInRangeSQL, calID, end, start)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: instances: %w", err)
 	}

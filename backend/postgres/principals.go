@@ -10,14 +10,16 @@ import (
 )
 
 // principalSelect reads a principal with its addresses in one query.
-const principalSelect = `SELECT p.id, p.kind, p.name, p.display_name, p.admin, p.capacity, p.location, p.created_at,
+const principalSelect = `SELECT p.id, p.kind, p.name, p.display_name, p.admin, p.capacity, p.location, p.booking_policy,
+	p.max_bookings, p.created_at,
 	COALESCE((SELECT array_agg(e.email ORDER BY e.position) FROM principal_emails e WHERE e.principal_id = p.id), '{}')
 	FROM principals p`
 
 func scanPrincipal(r pgx.Row) (*backend.Principal, error) {
 	var p backend.Principal
 	var kind string
-	err := r.Scan(&p.ID, &kind, &p.Name, &p.DisplayName, &p.Admin, &p.Capacity, &p.Location, &p.CreatedAt, &p.Emails)
+	err := r.Scan(&p.ID, &kind, &p.Name, &p.DisplayName, &p.Admin, &p.Capacity, &p.Location, &p.BookingPolicy, &p.MaxBookings,
+		&p.CreatedAt, &p.Emails)
 	p.Kind = backend.PrincipalKind(kind)
 	p.CreatedAt = p.CreatedAt.UTC()
 	if len(p.Emails) == 0 {
@@ -29,9 +31,9 @@ func scanPrincipal(r pgx.Row) (*backend.Principal, error) {
 // CreatePrincipal implements backend.Store.
 func (s *Store) CreatePrincipal(ctx context.Context, p *backend.Principal, passwordHash string) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO principals (kind, name, display_name, admin, capacity, location, password_hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, date_trunc('second', created_at)`,
-			string(p.Kind), p.Name, p.DisplayName, p.Admin, p.Capacity, p.Location, passwordHash).Scan(&p.ID, &p.CreatedAt)
+		err := tx.QueryRow(ctx, `INSERT INTO principals (kind, name, display_name, admin, capacity, location, booking_policy, max_bookings,
+			password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, date_trunc('second', created_at)`,
+			string(p.Kind), p.Name, p.DisplayName, p.Admin, p.Capacity, p.Location, p.BookingPolicy, p.MaxBookings, passwordHash).Scan(&p.ID, &p.CreatedAt)
 		if _, ok := uniqueViolation(err); ok {
 			return fmt.Errorf("postgres: principal %s/%s: %w", p.Kind, p.Name, backend.ErrExists)
 		}
@@ -105,8 +107,8 @@ func (s *Store) ListPrincipals(ctx context.Context, kind backend.PrincipalKind) 
 // UpdatePrincipal implements backend.Store.
 func (s *Store) UpdatePrincipal(ctx context.Context, p *backend.Principal) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		err := execOne(ctx, tx, `UPDATE principals SET display_name = $1, admin = $2, capacity = $3, location = $4 WHERE id = $5`,
-			p.DisplayName, p.Admin, p.Capacity, p.Location, p.ID)
+		err := execOne(ctx, tx, `UPDATE principals SET display_name = $1, admin = $2, capacity = $3, location = $4, booking_policy = $5,
+			max_bookings = $6 WHERE id = $7`, p.DisplayName, p.Admin, p.Capacity, p.Location, p.BookingPolicy, p.MaxBookings, p.ID)
 		if err != nil {
 			return err
 		}

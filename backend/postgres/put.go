@@ -57,6 +57,9 @@ func (s *Store) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*
 
 func putObject(ctx context.Context, tx pgx.Tx, req *backend.PutObjectRequest) (*backend.PutObjectResult, error) {
 	o := req.Object
+	o.CalendarID = req.CalendarID
+	o.ETag = backend.ETag(o.Data)
+	o.Size = int64(len(o.Data))
 	res := &backend.PutObjectResult{ETag: o.ETag}
 	if m := req.MoveFrom; m != nil {
 		if err := deleteObjectRow(ctx, tx, m.CalendarID, m.URI, m.IfMatch); err != nil {

@@ -87,7 +87,11 @@ func insertCalendar(ctx context.Context, tx *sql.Tx, c *backend.Calendar) error 
 
 // Calendar implements backend.Store.
 func (s *Store) Calendar(ctx context.Context, principalID int64, uri string) (*backend.Calendar, error) {
-	c, err := scanCalendar(s.read.QueryRowContext(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE principal_id = ? AND uri = ?`,
+	return getCalendar(ctx, s.read, principalID, uri)
+}
+
+func getCalendar(ctx context.Context, q queryer, principalID int64, uri string) (*backend.Calendar, error) {
+	c, err := scanCalendar(q.QueryRowContext(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE principal_id = ? AND uri = ?`,
 		principalID, uri))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: calendar: %w", notFound(err))
@@ -97,7 +101,11 @@ func (s *Store) Calendar(ctx context.Context, principalID int64, uri string) (*b
 
 // ListCalendars implements backend.Store.
 func (s *Store) ListCalendars(ctx context.Context, principalID int64) ([]*backend.Calendar, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE principal_id = ? ORDER BY uri`, principalID)
+	return listCalendars(ctx, s.read, principalID)
+}
+
+func listCalendars(ctx context.Context, q queryer, principalID int64) ([]*backend.Calendar, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE principal_id = ? ORDER BY uri`, principalID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list calendars: %w", err)
 	}

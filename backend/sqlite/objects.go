@@ -35,12 +35,26 @@ func scanObject(r scanner, calID int64, withData bool) (*backend.Object, error) 
 
 // PutObject implements backend.Store.
 func (s *Store) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*backend.PutObjectResult, error) {
+	var res *backend.PutObjectResult
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = putObject(ctx, tx, req)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// putObject writes an object within tx; see backend.Store.PutObject.
+func putObject(ctx context.Context, tx *sql.Tx, req *backend.PutObjectRequest) (*backend.PutObjectResult, error) {
 	o := req.Object
 	o.CalendarID = req.CalendarID
 	o.ETag = backend.ETag(o.Data)
 	o.Size = int64(len(o.Data))
 	res := &backend.PutObjectResult{ETag: o.ETag}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := func() error {
 		if m := req.MoveFrom; m != nil {
 			if _, err := deleteObject(ctx, tx, m.CalendarID, m.URI, m.IfMatch); err != nil {
 				return err
@@ -106,7 +120,7 @@ func (s *Store) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*
 		}
 		res.Revision = rev
 		return logChange(ctx, tx, req.CalendarID, o.URI, rev, false)
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +187,11 @@ func insertInstances(ctx context.Context, tx *sql.Tx, objectID, calID int64, ins
 
 // Object implements backend.Store.
 func (s *Store) Object(ctx context.Context, calID int64, uri string) (*backend.Object, error) {
-	o, err := scanObject(s.read.QueryRowContext(ctx, `SELECT `+objectColumns+`, data FROM objects WHERE calendar_id = ? AND uri = ?`,
+	return getObject(ctx, s.read, calID, uri)
+}
+
+func getObject(ctx context.Context, q queryer, calID int64, uri string) (*backend.Object, error) {
+	o, err := scanObject(q.QueryRowContext(ctx, `SELECT `+objectColumns+`, data FROM objects WHERE calendar_id = ? AND uri = ?`,
 		calID, uri), calID, true)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: object: %w", notFound(err))
@@ -183,7 +201,11 @@ func (s *Store) Object(ctx context.Context, calID int64, uri string) (*backend.O
 
 // ObjectByUID implements backend.Store.
 func (s *Store) ObjectByUID(ctx context.Context, calID int64, uid string) (*backend.Object, error) {
-	o, err := scanObject(s.read.QueryRowContext(ctx, `SELECT `+objectColumns+`, data FROM objects WHERE calendar_id = ? AND uid = ?`,
+	return getObjectByUID(ctx, s.read, calID, uid)
+}
+
+func getObjectByUID(ctx context.Context, q queryer, calID int64, uid string) (*backend.Object, error) {
+	o, err := scanObject(q.QueryRowContext(ctx, `SELECT `+objectColumns+`, data FROM objects WHERE calendar_id = ? AND uid = ?`,
 		calID, uid), calID, true)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: object by UID: %w", notFound(err))
@@ -328,7 +350,11 @@ const instancesInRangeSQL = `SELECT o.uri, i.start_at, i.end_at, i.recurrence_id
 
 // InstancesInRange implements backend.Store.
 func (s *Store) InstancesInRange(ctx context.Context, calID int64, start, end time.Time) ([]backend.InstanceRef, error) {
-	rows, err := s.read.QueryContext(ctx, instancesInRangeSQL, calID, end.Unix(), start.Unix())
+	return instancesInRange(ctx, s.read, calID, start, end)
+}
+
+func instancesInRange(ctx context.Context, q queryer, calID int64, start, end time.Time) ([]backend.InstanceRef, error) {
+	rows, err := q.QueryContext(ctx, instancesInRangeSQL, calID, end.Unix(), start.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: instances: %w", err)
 	}

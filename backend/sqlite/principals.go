@@ -10,15 +10,15 @@ import (
 	"github.com/kalends/kalends/backend"
 )
 
-const principalColumns = `id, kind, name, display_name, admin, capacity, location, created_at`
+const principalColumns = `id, kind, name, display_name, admin, capacity, location, booking_policy, max_bookings, created_at`
 
 // CreatePrincipal implements backend.Store.
 func (s *Store) CreatePrincipal(ctx context.Context, p *backend.Principal, passwordHash string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		now := time.Now().UTC().Truncate(time.Second)
-		err := tx.QueryRowContext(ctx, `INSERT INTO principals (kind, name, display_name, admin, capacity, location, password_hash, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			p.Kind, p.Name, p.DisplayName, p.Admin, p.Capacity, p.Location, passwordHash, now.Unix()).Scan(&p.ID)
+		err := tx.QueryRowContext(ctx, `INSERT INTO principals (kind, name, display_name, admin, capacity, location, booking_policy, max_bookings,
+			password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			p.Kind, p.Name, p.DisplayName, p.Admin, p.Capacity, p.Location, p.BookingPolicy, p.MaxBookings, passwordHash, now.Unix()).Scan(&p.ID)
 		if isUnique(err) {
 			return fmt.Errorf("sqlite: principal %s/%s: %w", p.Kind, p.Name, backend.ErrExists)
 		}
@@ -53,7 +53,7 @@ func (s *Store) principalWhere(ctx context.Context, where string, args ...any) (
 	var p backend.Principal
 	var created sql.NullInt64
 	err := s.read.QueryRowContext(ctx, `SELECT `+principalColumns+` FROM principals WHERE `+where, args...).
-		Scan(&p.ID, &p.Kind, &p.Name, &p.DisplayName, &p.Admin, &p.Capacity, &p.Location, &created)
+		Scan(&p.ID, &p.Kind, &p.Name, &p.DisplayName, &p.Admin, &p.Capacity, &p.Location, &p.BookingPolicy, &p.MaxBookings, &created)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: principal: %w", notFound(err))
 	}
@@ -106,7 +106,7 @@ func (s *Store) ListPrincipals(ctx context.Context, kind backend.PrincipalKind) 
 	for rows.Next() {
 		var p backend.Principal
 		var created sql.NullInt64
-		if err := rows.Scan(&p.ID, &p.Kind, &p.Name, &p.DisplayName, &p.Admin, &p.Capacity, &p.Location, &created); err != nil {
+		if err := rows.Scan(&p.ID, &p.Kind, &p.Name, &p.DisplayName, &p.Admin, &p.Capacity, &p.Location, &p.BookingPolicy, &p.MaxBookings, &created); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -128,8 +128,8 @@ func (s *Store) ListPrincipals(ctx context.Context, kind backend.PrincipalKind) 
 // UpdatePrincipal implements backend.Store.
 func (s *Store) UpdatePrincipal(ctx context.Context, p *backend.Principal) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE principals SET display_name = ?, admin = ?, capacity = ?, location = ? WHERE id = ?`,
-			p.DisplayName, p.Admin, p.Capacity, p.Location, p.ID)
+		res, err := tx.ExecContext(ctx, `UPDATE principals SET display_name = ?, admin = ?, capacity = ?, location = ?, booking_policy = ?,
+			max_bookings = ? WHERE id = ?`, p.DisplayName, p.Admin, p.Capacity, p.Location, p.BookingPolicy, p.MaxBookings, p.ID)
 		if err != nil {
 			return fmt.Errorf("sqlite: update principal: %w", err)
 		}

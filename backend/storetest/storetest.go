@@ -40,6 +40,8 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentIfMatch", testConcurrentIfMatch},
 		{"ConcurrentCreates", testConcurrentCreates},
+		{"Update", testUpdate},
+		{"RoomLock", testRoomLock},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,42 @@
+package backend
+
+import (
+	"context"
+	"time"
+)
+
+// TxStore is what a function run by Store.Update may do. Every call joins
+// one transaction: the writes commit together or not at all (a scheduling
+// write: the organizer's object, the attendees' copies, their inbox
+// messages and the mail to send).
+type TxStore interface {
+	PutObject(ctx context.Context, req *PutObjectRequest) (*PutObjectResult, error)
+	DeleteObject(ctx context.Context, calendarID int64, uri, ifMatch string) (int64, error)
+	Object(ctx context.Context, calendarID int64, uri string) (*Object, error)
+	ObjectByUID(ctx context.Context, calendarID int64, uid string) (*Object, error)
+	Calendar(ctx context.Context, principalID int64, uri string) (*Calendar, error)
+	ListCalendars(ctx context.Context, principalID int64) ([]*Calendar, error)
+	InstancesInRange(ctx context.Context, calendarID int64, start, end time.Time) ([]InstanceRef, error)
+	// LockPrincipal makes decisions about a principal's time (a room's
+	// bookings) one at a time until the transaction ends, across server
+	// processes: two invitations of one room cannot both see it free.
+	LockPrincipal(ctx context.Context, principalID int64) error
+	// QueueMessage records an iTIP message for a recipient outside the
+	// server, to be mailed (iMIP) after commit.
+	QueueMessage(ctx context.Context, m *OutboundMessage) error
+}
+
+// OutboundMessage is an iTIP message waiting to be mailed.
+type OutboundMessage struct {
+	ID          int64
+	PrincipalID int64  // the sender (organizer or replying attendee)
+	Originator  string // calendar address of the sender
+	Recipient   string // calendar address outside the server
+	Method      string // REQUEST, REPLY, CANCEL…
+	UID         string
+	Data        []byte // the iCalendar message
+	Status      string // pending, sent, failed
+	Attempts    int
+	LastError   string
+	CreatedAt   time.Time
+}
