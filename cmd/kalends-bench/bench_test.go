@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,8 +17,11 @@ import (
 
 // TestBenchmarkEndToEnd runs the whole tool on SQLite with tiny parameters,
 // building the server itself, so that it keeps working as the server
-// changes: every phase must produce figures (or be reported unsupported)
-// and the server must be gone afterwards. It asserts nothing about speed.
+// changes: every phase must produce figures (or be reported unsupported;
+// the phases the instance index serves, free-busy and the quarter-size
+// calendar's query, must produce figures), the scale comparison must be
+// there, and the server must be gone afterwards. It asserts nothing about
+// speed.
 // Linux only, as the tool reads the server's memory from /proc.
 func TestBenchmarkEndToEnd(t *testing.T) {
 	if testing.Short() {
@@ -45,8 +49,11 @@ func TestBenchmarkEndToEnd(t *testing.T) {
 		t.Fatalf("want one sqlite result, got %+v", rep.Stores)
 	}
 	s := rep.Stores[0]
-	want := []string{"PUT fill", "GET", "PROPFIND", "calendar-query week, etag", "calendar-query week, expand",
-		"calendar-multiget", "PUT new, 1", "PUT new, 8", "sync-collection"}
+	want := []string{"PUT fill, 1", "PUT fill, 2nd", "GET", "PROPFIND", "calendar-query week, etag",
+		"calendar-query week, etag, 2nd calendar", "calendar-query week, expand", "calendar-multiget",
+		"free-busy-query", "PUT new, 1", "PUT new, 8", "sync-collection"}
+	// Phases that must not be reported unsupported.
+	required := map[string]bool{scaleFillName: true, scaleQueryName: true, freeBusyName: true}
 	if len(s.Phases) != len(want) {
 		t.Fatalf("want %d phases, got %d: %+v", len(want), len(s.Phases), s.Phases)
 	}
@@ -56,6 +63,9 @@ func TestBenchmarkEndToEnd(t *testing.T) {
 		}
 		switch p.Status {
 		case "unsupported":
+			if required[p.Name] {
+				t.Errorf("%s: unsupported (%s)", p.Name, p.FirstError)
+			}
 			t.Logf("%s: unsupported (%s)", p.Name, p.FirstError)
 		case "ok":
 			if p.PerSecond <= 0 || p.P50 <= 0 || p.P99 < p.P50 || p.RSS <= 0 || p.PeakRSS < p.RSS {
@@ -71,6 +81,25 @@ func TestBenchmarkEndToEnd(t *testing.T) {
 	if fill := s.Phases[0]; fill.Requests != 200 {
 		t.Errorf("fill made %d requests, want 200", fill.Requests)
 	}
+	if fill := s.Phases[1]; fill.Requests != 50 || fill.Errors != 0 {
+		t.Errorf("second fill made %d requests with %d errors, want 50 without", fill.Requests, fill.Errors)
+	}
+	for _, p := range s.Phases {
+		// Every answer is one VFREEBUSY; over a month of 200 events spread
+		// over two years it is busy at some time.
+		if p.Name == freeBusyName && p.AvgItems < 1 {
+			t.Errorf("%s: %.1f FREEBUSY lines per answer, want at least 1", p.Name, p.AvgItems)
+		}
+	}
+	if sc := s.Scale; sc == nil {
+		t.Errorf("no scale comparison")
+	} else {
+		if sc.FullObjects != 200 || sc.SmallObjects != 50 || sc.FullP50 <= 0 || sc.SmallP50 <= 0 ||
+			math.Abs(sc.Ratio-sc.FullP50/sc.SmallP50) > 1e-9 || sc.TargetMet == nil ||
+			sc.Target != "200 vs 50 within 1.5×" {
+			t.Errorf("incomplete scale comparison %+v", sc)
+		}
+	}
 	if !s.Stopped {
 		t.Errorf("server pid %d reported not stopped", s.ServerPID)
 	}
@@ -82,7 +111,7 @@ func TestBenchmarkEndToEnd(t *testing.T) {
 	// The table rendering of the same report must name every phase.
 	var table bytes.Buffer
 	writeTable(&table, &rep)
-	for _, w := range want {
+	for _, w := range append(want, "scale, calendar-query week etag p50") {
 		if !strings.Contains(table.String(), w) {
 			t.Errorf("table lacks %q:\n%s", w, table.String())
 		}

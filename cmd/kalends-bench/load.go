@@ -84,7 +84,7 @@ func (c *client) do(ctx context.Context, method, path string, body []byte, want 
 }
 
 // sample is one timed request: its latency, the size of its answer and the
-// number of items (multistatus responses) in it.
+// number of items (multistatus responses; free-busy: FREEBUSY lines) in it.
 type sample struct {
 	dur   time.Duration
 	bytes int
@@ -105,6 +105,7 @@ type phase struct {
 	workers  int
 	max      int           // most operations
 	duration time.Duration // bound of the whole phase
+	deadline time.Time     // when set, a further bound shared with other phases (the fills)
 	probe    bool          // try one operation first and report 403/501 as unsupported
 	note     string
 	op       opFunc
@@ -130,15 +131,22 @@ type phaseResult struct {
 	Target      string  `json:"target,omitempty"`
 	TargetMet   *bool   `json:"target_met,omitempty"`
 	TargetShare float64 `json:"-"` // measured/target for throughput targets
+	TargetRatio float64 `json:"-"` // the compared figure of a scale target
 }
 
 // runPhase runs p's workers until p.max operations have been started or
-// p.duration has passed; operations still running then are cancelled and
-// not counted, so that a phase never takes longer than its bound.
+// p.duration (or p.deadline) has passed; operations still running then are
+// cancelled and not counted, so that a phase never takes longer than its
+// bound.
 func runPhase(ctx context.Context, p phase) phaseResult {
 	res := phaseResult{Name: p.name, Status: "ok", Workers: p.workers, Note: p.note}
 	ctx, cancel := context.WithTimeout(ctx, p.duration)
 	defer cancel()
+	if !p.deadline.IsZero() {
+		var cancelDeadline context.CancelFunc
+		ctx, cancelDeadline = context.WithDeadline(ctx, p.deadline)
+		defer cancelDeadline()
+	}
 	if p.probe {
 		if _, err := p.op(ctx, &worker{rng: rand.New(rand.NewPCG(0, 0))}); unsupported(err) {
 			res.Status, res.FirstError = "unsupported", err.Error()

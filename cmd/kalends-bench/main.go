@@ -13,11 +13,12 @@
 //	--postgres URL                maintenance database; a database kalends_bench_<random> is created
 //	                              there and dropped afterwards (default $KALENDS_TEST_DATABASE_URL,
 //	                              else postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
-//	--objects N                   events in the calendar the read phases use (default 20000)
+//	--objects N                   events in the calendar the read phases use (default 20000); a
+//	                              second calendar gets a quarter of them for the scale comparison
 //	--concurrency N               clients, each a keep-alive connection (default 8)
 //	--duration D                  bound of each timed phase (default 10s)
 //	--max-requests N              bound on the requests of each timed phase (default 100000)
-//	--fill-timeout D              bound of filling the calendar (default 10m)
+//	--fill-timeout D              bound of filling both calendars together (default 10m)
 //	--binary PATH                 server binary (default: go build ./cmd/kalends into a temp dir)
 //	--json                        print the results as JSON instead of a table
 //
@@ -28,12 +29,19 @@
 //     some EXDATEs), 10% series with a RECURRENCE-ID override; half in
 //     Europe/Berlin with a VTIMEZONE, half in UTC; spread over a year either
 //     side of now; 1-2 KB each with DESCRIPTION, LOCATION and ATTENDEEs.
+//   - PUT fill of a second calendar of the same user up to --objects/4 with
+//     the same generator, hence the same mix, for the scale comparison below.
 //   - GET of random objects.
 //   - PROPFIND Depth 1 of the calendar for getetag and getcontenttype (one
 //     client, at most 10 requests: the answer lists every object).
-//   - calendar-query REPORT over a random week for getetag, then for
-//     calendar-data with expand.
+//   - calendar-query REPORT over a random week for getetag; the same on the
+//     second calendar; then for calendar-data with expand. The p50 of the
+//     full calendar over that of the quarter-size one is printed below the
+//     table as the scale comparison (target: within 1.5×).
 //   - calendar-multiget REPORT of 100 random hrefs with calendar-data.
+//   - free-busy-query REPORT (Depth 1) on the calendar for the month around
+//     now. Its answer is a VFREEBUSY (200 text/calendar); its items are the
+//     FREEBUSY lines.
 //   - PUT of new events for --duration into the same calendar (after the
 //     reads, so that they see exactly --objects), then spread over 8 calendars:
 //     one calendar's revision row serializes its writers (DESIGN.md).
@@ -43,12 +51,15 @@
 //
 // For each phase it prints requests, errors, throughput, p50 and p99
 // latency, items per answer and the server's RSS (VmRSS, peak VmHWM) at the
-// phase's end, beside the targets of DESIGN.md; a REPORT the server answers
-// 403 or 501 is printed "unsupported". A timed phase never runs longer than
-// --duration: requests still in flight then are cancelled and not counted;
-// the fill is bounded by --fill-timeout instead. The server is stopped by
-// its PID at the end, and on SIGINT or SIGTERM (the figures measured so far
-// are printed). When --store includes postgres, it points at
+// phase's end, beside the targets of DESIGN.md and the issues (the PUT and
+// free-busy targets are PostgreSQL's, so shown for it only); a REPORT the
+// server answers 403 or 501 is printed "unsupported". Below each table
+// follows the scale comparison: both p50s of the one-week query and their
+// ratio. A timed phase never runs longer than --duration: requests still
+// in flight then are cancelled and not counted; the two fills share the
+// bound --fill-timeout instead. The server is stopped by its PID at the
+// end, and on SIGINT or SIGTERM (the figures measured so far are printed).
+// When --store includes postgres, it points at
 // ../shared/bench/pg_put_limit.sh, the raw-SQL ceiling of the same PUT.
 //
 // The server, the database and the benchmark share the machine; the load
@@ -58,7 +69,7 @@
 // start.
 //
 // `go test ./cmd/kalends-bench` runs the whole tool on SQLite with tiny
-// parameters (about 10 s) so that it keeps working as the server changes.
+// parameters (about 15 s) so that it keeps working as the server changes.
 package main
 
 import (

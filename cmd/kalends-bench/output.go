@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -25,6 +26,8 @@ const (
 	targetQueryP50     = 5.0       // ms, one-week calendar-query on 20,000 objects
 	targetSyncP50      = 5.0       // ms, incremental sync after 10 changes
 	targetRSS          = 150 << 20 // bytes, server resident memory
+	targetFreeBusyP50  = 20.0      // ms, free-busy-query of a month, PostgreSQL, 20,000 objects
+	targetScaleRatio   = 1.5       // one-week calendar-query p50, full calendar / quarter-size calendar
 	putCeilingScript   = "../shared/bench/pg_put_limit.sh"
 )
 
@@ -37,13 +40,16 @@ func applyTargets(store string, phases []phaseResult) {
 		}
 		var met bool
 		switch {
-		case strings.HasPrefix(p.Name, "PUT fill") && store == "postgres":
+		case p.Name == fillName && store == "postgres":
 			p.Target = fmt.Sprintf("≥ %d/s (8 clients)", targetPutPerSecond)
 			p.TargetShare = p.PerSecond / targetPutPerSecond
 			met = p.PerSecond >= targetPutPerSecond
-		case p.Name == "calendar-query week, etag":
+		case p.Name == queryEtagName:
 			p.Target = fmt.Sprintf("p50 ≤ %g ms", targetQueryP50)
 			met = p.P50 <= targetQueryP50
+		case p.Name == freeBusyName && store == "postgres":
+			p.Target = fmt.Sprintf("p50 ≤ %g ms (PostgreSQL, 20,000 objects)", targetFreeBusyP50)
+			met = p.P50 <= targetFreeBusyP50
 		case strings.HasPrefix(p.Name, "sync-collection"):
 			p.Target = fmt.Sprintf("p50 ≤ %g ms", targetSyncP50)
 			met = p.P50 <= targetSyncP50
@@ -52,6 +58,59 @@ func applyTargets(store string, phases []phaseResult) {
 		}
 		p.TargetMet = &met
 	}
+}
+
+// scaleResult compares the p50 of the one-week calendar-query (getetag) on
+// the main calendar with that of the same query on the second calendar, a
+// quarter its size and filled with the same mix.
+type scaleResult struct {
+	FullObjects  int     `json:"full_objects"` // objects the fills stored
+	SmallObjects int     `json:"small_objects"`
+	FullP50      float64 `json:"full_p50_ms"`
+	SmallP50     float64 `json:"small_p50_ms"`
+	Ratio        float64 `json:"ratio"` // FullP50 / SmallP50
+	Target       string  `json:"target"`
+	TargetMet    *bool   `json:"target_met,omitempty"` // absent when a fill fell short of its size
+	Note         string  `json:"note,omitempty"`
+}
+
+// compareScale sets the scale target on the second calendar's query phase
+// and returns the comparison, or nil when either query has no figures.
+// wantFull and wantSmall are the sizes the fills aimed at; full and small
+// what they stored. A comparison of other sizes is not judged.
+func compareScale(phases []phaseResult, wantFull, wantSmall, full, small int) *scaleResult {
+	var f, s *phaseResult
+	for i := range phases {
+		switch phases[i].Name {
+		case queryEtagName:
+			f = &phases[i]
+		case scaleQueryName:
+			s = &phases[i]
+		}
+	}
+	if f == nil || s == nil || f.Status != "ok" || s.Status != "ok" || f.P50 <= 0 || s.P50 <= 0 {
+		return nil
+	}
+	r := &scaleResult{FullObjects: full, SmallObjects: small, FullP50: f.P50, SmallP50: s.P50, Ratio: f.P50 / s.P50,
+		Target: fmt.Sprintf("%s vs %s within %g×", thousands(wantFull), thousands(wantSmall), targetScaleRatio)}
+	s.Target, s.TargetRatio = r.Target, r.Ratio
+	if full == wantFull && small == wantSmall {
+		met := r.Ratio <= targetScaleRatio
+		r.TargetMet, s.TargetMet = &met, &met
+	} else {
+		r.Note = fmt.Sprintf("the fills stored %d and %d objects instead of %d and %d: not judged",
+			full, small, wantFull, wantSmall)
+	}
+	return r
+}
+
+// thousands formats n with commas between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // writeJSON prints the report as indented JSON.
@@ -64,7 +123,7 @@ func writeJSON(w io.Writer, rep *report) error {
 // displayOrder lists the phases as the brief numbers them; they run in
 // another order so that the read phases see exactly --objects objects.
 var displayOrder = []string{"PUT fill", "PUT new, 1", "PUT new, ", "GET", "PROPFIND", "calendar-query week, etag",
-	"calendar-query week, expand", "calendar-multiget", "sync-collection"}
+	"calendar-query week, expand", "calendar-multiget", "free-busy-query", "sync-collection"}
 
 // rank is the position of a phase in displayOrder.
 func rank(name string) int {
@@ -111,6 +170,19 @@ func writeTable(w io.Writer, rep *report) {
 		}
 		fmt.Fprintf(w, "server pid %d: peak RSS %.0f MB (target ≤ %d MB: %s); stopped: %v\n",
 			s.ServerPID, mb(s.PeakRSS), targetRSS>>20, verdict, s.Stopped)
+		if sc := s.Scale; sc != nil {
+			verdict := "not judged"
+			if sc.TargetMet != nil && *sc.TargetMet {
+				verdict = "met"
+			} else if sc.TargetMet != nil {
+				verdict = "MISSED"
+			}
+			fmt.Fprintf(w, "scale, calendar-query week etag p50: %.2f ms on %d objects, %.2f ms on %d: %.2f× (target %s: %s)\n",
+				sc.FullP50, sc.FullObjects, sc.SmallP50, sc.SmallObjects, sc.Ratio, sc.Target, verdict)
+			if sc.Note != "" {
+				fmt.Fprintf(w, "  scale: %s\n", sc.Note)
+			}
+		}
 		fmt.Fprintf(w, "load average before: %s, after: %s (%d CPUs)\n", s.LoadAvg[0], s.LoadAvg[1], runtime.NumCPU())
 		for _, p := range phases {
 			if p.FirstError != "" && p.Status != "unsupported" {
@@ -131,6 +203,9 @@ func targetText(p phaseResult) string {
 	verdict := "met"
 	if !*p.TargetMet {
 		verdict = "MISSED"
+	}
+	if p.TargetRatio > 0 {
+		return fmt.Sprintf("%s: %s (%.2f×)", p.Target, verdict, p.TargetRatio)
 	}
 	if p.TargetShare > 0 {
 		return fmt.Sprintf("%s: %s (%.0f%%)", p.Target, verdict, 100*p.TargetShare)

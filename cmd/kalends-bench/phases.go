@@ -14,9 +14,19 @@ import (
 // Where the benchmark user's calendars live (DESIGN.md "URLs"); the
 // "calendar" collection is created by the server on first access.
 const (
-	homePath    = "/dav/calendars/users/" + benchUser + "/"
-	mainCalPath = homePath + "calendar/"
-	spreadCals  = 8 // calendars of the spread PUT phase
+	homePath     = "/dav/calendars/users/" + benchUser + "/"
+	mainCalPath  = homePath + "calendar/"
+	scaleCalPath = homePath + "bench-scale/" // the quarter-size calendar of the scale comparison
+	spreadCals   = 8                         // calendars of the spread PUT phase
+)
+
+// Names of the phases that other code picks out of the results.
+const (
+	fillName       = "PUT fill, 1 calendar"
+	scaleFillName  = "PUT fill, 2nd calendar"
+	queryEtagName  = "calendar-query week, etag"
+	scaleQueryName = "calendar-query week, etag, 2nd calendar"
+	freeBusyName   = "free-busy-query month"
 )
 
 // bench holds the state shared by the phases of one store.
@@ -28,9 +38,10 @@ type bench struct {
 	stderr io.Writer
 	now    time.Time // the centre of the events' year either side
 
-	seq   atomic.Int64 // numbers new UIDs
-	mu    sync.Mutex
-	hrefs []string // objects of the main calendar
+	seq        atomic.Int64 // numbers new UIDs
+	mu         sync.Mutex
+	hrefs      []string // objects the fill stored in the main calendar
+	scaleHrefs []string // objects the fill stored in the scale calendar
 }
 
 // newBench prepares the phases of one store against a running server.
@@ -46,21 +57,32 @@ func (b *bench) runAll(ctx context.Context) ([]phaseResult, error) {
 		return nil, err
 	}
 	n, d, max := b.cfg.Concurrency, b.cfg.Duration, b.cfg.MaxRequests
-	size := fmt.Sprintf("calendar of %d objects", b.cfg.Objects)
+	full, small := b.cfg.Objects, b.cfg.Objects/4
+	size := fmt.Sprintf("calendar of %d objects", full)
+	// Both fills together are bounded by --fill-timeout; the main one runs
+	// first so that its PUT figure is that of an empty database, as before.
+	fillEnd := time.Now().Add(b.cfg.FillTimeout)
 	phases := []phase{
-		{name: "PUT fill, 1 calendar", workers: n, max: b.cfg.Objects, duration: b.cfg.FillTimeout,
-			note: fmt.Sprintf("new events up to %d", b.cfg.Objects), op: b.putOp(true)},
+		{name: fillName, workers: n, max: full, duration: b.cfg.FillTimeout, deadline: fillEnd,
+			note: fmt.Sprintf("new events up to %d", full), op: b.putOp(mainCalPath, &b.hrefs)},
+		{name: scaleFillName, workers: n, max: small, duration: b.cfg.FillTimeout, deadline: fillEnd,
+			note: fmt.Sprintf("new events up to %d, same mix; for the scale comparison", small),
+			op:   b.putOp(scaleCalPath, &b.scaleHrefs)},
 		{name: "GET random object", workers: n, max: max, duration: d, note: size, op: b.getOp},
 		{name: "PROPFIND Depth 1 etag+type", workers: 1, max: min(10, max), duration: d,
 			note: size + "; 1 client, at most 10", op: b.propfindOp},
-		{name: "calendar-query week, etag", workers: n, max: max, duration: d, probe: true,
-			note: size, op: b.queryOp(false)},
+		{name: queryEtagName, workers: n, max: max, duration: d, probe: true,
+			note: size, op: b.queryOp(mainCalPath, false)},
+		{name: scaleQueryName, workers: n, max: max, duration: d, probe: true,
+			note: fmt.Sprintf("calendar of %d objects, same mix", small), op: b.queryOp(scaleCalPath, false)},
 		{name: "calendar-query week, expand", workers: n, max: max, duration: d, probe: true,
-			note: size + "; calendar-data", op: b.queryOp(true)},
+			note: size + "; calendar-data", op: b.queryOp(mainCalPath, true)},
 		{name: "calendar-multiget 100", workers: n, max: max, duration: d, probe: true,
 			note: size + "; calendar-data", op: b.multigetOp},
+		{name: freeBusyName, workers: n, max: max, duration: d, probe: true,
+			note: size + "; items: FREEBUSY lines", op: b.freeBusyOp},
 		{name: "PUT new, 1 calendar", workers: n, max: max, duration: d,
-			note: "continues the fill", op: b.putOp(false)},
+			note: "continues the fill", op: b.putOp(mainCalPath, nil)},
 		{name: fmt.Sprintf("PUT new, %d calendars", spreadCals), workers: n, max: max, duration: d,
 			note: "one calendar per request, at random", op: b.putSpreadOp},
 	}
@@ -89,15 +111,28 @@ func (b *bench) finish(ctx context.Context, r phaseResult) phaseResult {
 	return r
 }
 
-// setup creates the calendars of the spread PUT phase; the first request
-// also has the server provision the user's home and main calendar.
+// setup creates the calendar of the scale comparison and those of the
+// spread PUT phase; the first request also has the server provision the
+// user's home and main calendar.
 func (b *bench) setup(ctx context.Context) error {
+	paths := []string{scaleCalPath}
 	for i := 1; i <= spreadCals; i++ {
-		if _, _, err := b.c.do(ctx, "MKCALENDAR", spreadPath(i), nil, http.StatusCreated); err != nil {
+		paths = append(paths, spreadPath(i))
+	}
+	for _, p := range paths {
+		if _, _, err := b.c.do(ctx, "MKCALENDAR", p, nil, http.StatusCreated); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// stored returns how many objects the fills stored in the main calendar
+// and in the scale calendar.
+func (b *bench) stored() (full, small int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.hrefs), len(b.scaleHrefs)
 }
 
 // spreadPath is the path of the i-th calendar of the spread PUT phase.
@@ -123,14 +158,14 @@ func (b *bench) put(ctx context.Context, w *worker, calPath, uid string, create 
 	return href, sample{dur: d, bytes: len(data)}, err
 }
 
-// putOp creates events in the main calendar. During the fill their hrefs
-// are kept for the read phases.
-func (b *bench) putOp(fill bool) opFunc {
+// putOp creates events in the calendar at calPath. The fills pass keep,
+// where the hrefs of the stored events are kept for the read phases.
+func (b *bench) putOp(calPath string, keep *[]string) opFunc {
 	return func(ctx context.Context, w *worker) (sample, error) {
-		href, s, err := b.put(ctx, w, mainCalPath, b.newUID(), true)
-		if err == nil && fill {
+		href, s, err := b.put(ctx, w, calPath, b.newUID(), true)
+		if err == nil && keep != nil {
 			b.mu.Lock()
-			b.hrefs = append(b.hrefs, href)
+			*keep = append(*keep, href)
 			b.mu.Unlock()
 		}
 		return s, err

@@ -23,10 +23,10 @@ func (b *bench) randomWeek(w *worker) (start, end string) {
 	return s.Format(f), s.AddDate(0, 0, 7).Format(f)
 }
 
-// queryOp asks for the events of a random week, as a client showing a week
-// view does: ETags only, or the data with recurrences expanded (RFC 4791
-// §9.6.5).
-func (b *bench) queryOp(expand bool) opFunc {
+// queryOp asks the calendar at calPath for the events of a random week, as
+// a client showing a week view does: ETags only, or the data with
+// recurrences expanded (RFC 4791 §9.6.5).
+func (b *bench) queryOp(calPath string, expand bool) opFunc {
 	return func(ctx context.Context, w *worker) (sample, error) {
 		start, end := b.randomWeek(w)
 		prop := `<D:getetag/>`
@@ -37,7 +37,7 @@ func (b *bench) queryOp(expand bool) opFunc {
 			`<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">` +
 			fmt.Sprintf(`<C:time-range start="%s" end="%s"/>`, start, end) +
 			`</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`
-		return b.multistatus(ctx, "REPORT", mainCalPath, body, "1")
+		return b.multistatus(ctx, "REPORT", calPath, body, "1")
 	}
 }
 
@@ -51,6 +51,43 @@ func (b *bench) multigetOp(ctx context.Context, w *worker) (sample, error) {
 	}
 	body.WriteString(`</C:calendar-multiget>`)
 	return b.multistatus(ctx, "REPORT", mainCalPath, body.String(), "1")
+}
+
+// freeBusyWindow returns the month the free-busy phase asks about: from
+// midnight (UTC) 15 days before now, one month long, in the middle of the
+// two years the events fill.
+func (b *bench) freeBusyWindow() (start, end string) {
+	s := b.now.Truncate(24*time.Hour).AddDate(0, 0, -15)
+	const f = "20060102T150405Z"
+	return s.Format(f), s.AddDate(0, 1, 0).Format(f)
+}
+
+// freeBusyOp asks the main calendar when the user is busy over the month
+// around now (RFC 4791 §7.10), as a scheduling client does before
+// proposing a time. The answer is one VFREEBUSY (200 text/calendar, not a
+// multistatus); its items are its FREEBUSY lines.
+func (b *bench) freeBusyOp(ctx context.Context, w *worker) (sample, error) {
+	start, end := b.freeBusyWindow()
+	body := xmlHeader + `<C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav">` +
+		fmt.Sprintf(`<C:time-range start="%s" end="%s"/>`, start, end) + `</C:free-busy-query>`
+	data, d, err := b.c.do(ctx, "REPORT", mainCalPath, []byte(body), http.StatusOK,
+		"Content-Type", "application/xml; charset=utf-8", "Depth", "1")
+	if err == nil && !bytes.Contains(data, []byte("BEGIN:VFREEBUSY")) {
+		err = fmt.Errorf("REPORT %s: free-busy-query answered 200 without a VFREEBUSY: %.300s", mainCalPath, data)
+	}
+	return sample{dur: d, bytes: len(data), items: countFreeBusy(data)}, err
+}
+
+// countFreeBusy counts the FREEBUSY properties of an iCalendar text by the
+// lines they start (continuation lines start with a space).
+func countFreeBusy(data []byte) int {
+	n := 0
+	for l := range bytes.Lines(data) {
+		if len(l) > 8 && bytes.EqualFold(l[:8], []byte("FREEBUSY")) && (l[8] == ';' || l[8] == ':') {
+			n++
+		}
+	}
+	return n
 }
 
 // syncBody is a sync-collection REPORT (RFC 6578 §3.2) from token.

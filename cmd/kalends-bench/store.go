@@ -23,6 +23,7 @@ type storeResult struct {
 	PeakRSS   int64         `json:"server_peak_rss_bytes"`
 	LoadAvg   [2]string     `json:"loadavg"` // /proc/loadavg before and after: other work skews the figures
 	Phases    []phaseResult `json:"phases"`
+	Scale     *scaleResult  `json:"scale,omitempty"` // calendar-query on the full vs the quarter-size calendar
 }
 
 // benchStore gives store a fresh database, starts a server on it, runs
@@ -52,6 +53,8 @@ func benchStore(ctx context.Context, cfg *config, store, bin, tmp string, stderr
 	b := newBench(cfg, store, srv, stderr)
 	res.Phases, err = b.runAll(ctx)
 	applyTargets(store, res.Phases)
+	full, small := b.stored()
+	res.Scale = compareScale(res.Phases, cfg.Objects, cfg.Objects/4, full, small)
 	res.LoadAvg[1] = loadAvg()
 	_, res.PeakRSS, _ = srv.memory()
 	res.Stopped = srv.stop()
