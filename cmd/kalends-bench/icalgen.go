@@ -37,17 +37,17 @@ var (
 )
 
 // genEvent returns one calendar object resource with UID uid, starting
-// within a year either side of now. The mix: 70% single events, 20% weekly
+// within spreadDays either side of now. The mix: 70% single events, 20% weekly
 // series ending by COUNT or UNTIL (some with EXDATEs), 10% series with one
 // overridden occurrence; half in Europe/Berlin with its VTIMEZONE, half in UTC. The
 // attendee list and description make it 1-2 KB, as real invitations are.
-func genEvent(rng *rand.Rand, uid string, now time.Time) []byte {
+func genEvent(rng *rand.Rand, uid string, now time.Time, spreadDays int) []byte {
 	local := rng.IntN(2) == 0
 	loc := time.UTC
 	if local {
 		loc = berlin
 	}
-	day := now.In(loc).AddDate(0, 0, rng.IntN(731)-365)
+	day := now.In(loc).AddDate(0, 0, rng.IntN(2*spreadDays+1)-spreadDays)
 	start := time.Date(day.Year(), day.Month(), day.Day(), 8+rng.IntN(10), 15*rng.IntN(4), 0, 0, loc)
 	length := time.Duration(30*(1+rng.IntN(4))) * time.Minute
 

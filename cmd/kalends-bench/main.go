@@ -30,7 +30,8 @@
 //     Europe/Berlin with a VTIMEZONE, half in UTC; spread over a year either
 //     side of now; 1-2 KB each with DESCRIPTION, LOCATION and ATTENDEEs.
 //   - PUT fill of a second calendar of the same user up to --objects/4 with
-//     the same generator, hence the same mix, for the scale comparison below.
+//     the same generator, hence the same mix, spread over a quarter of the
+//     time (the same density) for the scale comparison below.
 //   - GET of random objects.
 //   - PROPFIND Depth 1 of the calendar for getetag and getcontenttype (one
 //     client, at most 10 requests: the answer lists every object).

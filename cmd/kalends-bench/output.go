@@ -62,7 +62,7 @@ func applyTargets(store string, phases []phaseResult) {
 
 // scaleResult compares the p50 of the one-week calendar-query (getetag) on
 // the main calendar with that of the same query on the second calendar, a
-// quarter its size and filled with the same mix.
+// quarter its size, filled with the same mix at the same density.
 type scaleResult struct {
 	FullObjects  int     `json:"full_objects"` // objects the fills stored
 	SmallObjects int     `json:"small_objects"`
