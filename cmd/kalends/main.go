@@ -3,7 +3,13 @@
 //	kalends serve                 run the server
 //	kalends migrate               bring the database schema up to date
 //	kalends user add|passwd|list|delete
+//	kalends room add|list|set|delete
+//	kalends resource add|list|set|delete
 //	kalends version
+//
+// Rooms and resources have no password: they answer invitations themselves
+// by their booking policy. 'kalends room add "Room 101" --email …' derives
+// the URL name room-101 and keeps "Room 101" as the display name.
 //
 // Every setting has a flag and a KALENDS_* environment variable; with none,
 // the server uses ./kalends.db (SQLite) and listens on 127.0.0.1:8008.
@@ -51,6 +57,8 @@ func init() {
 		{"serve", "run the CalDAV server", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"user", "manage user accounts: add, passwd, list, delete", runUser},
+		{"room", "manage rooms: add, list, set, delete", runRoom},
+		{"resource", "manage resources: add, list, set, delete", runResource},
 		{"version", "print the version", runVersion},
 	}
 }
