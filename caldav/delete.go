@@ -32,6 +32,21 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request) error {
 			}
 			ifMatch = res.obj.ETag
 		}
+		if err := h.load(r.Context(), res, false); err != nil {
+			return err
+		}
+		if res.obj != nil && res.obj.Index.Organizer != "" {
+			// A scheduling object resource: CANCEL or REPLY DECLINED
+			// in the same transaction (RFC 6638 §3.2.3).
+			if err := h.deleteScheduled(r, res, ifMatch); err != nil {
+				if errors.Is(err, backend.ErrNotFound) {
+					return errorf(http.StatusNotFound, "no object at %s", res.path)
+				}
+				return err
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		}
 		if _, err := h.store.DeleteObject(r.Context(), res.cal.ID, res.objURI, ifMatch); err != nil {
 			if errors.Is(err, backend.ErrNotFound) {
 				return errorf(http.StatusNotFound, "no object at %s", res.path)

@@ -41,13 +41,24 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request) error {
 		return conditionf(http.StatusRequestEntityTooLarge, condMaxResourceSize,
 			"calendar objects may be at most %d bytes", h.opts.MaxResourceSize)
 	}
-	obj, _, err := h.prepareObject(res.cal, res.objURI, data)
+	obj, cal, err := h.prepareObject(res.cal, res.objURI, data)
 	if err != nil {
 		return err
 	}
 	req := &backend.PutObjectRequest{CalendarID: res.cal.ID, Object: obj}
 	if err := h.putConditions(r, res, req); err != nil {
 		return err
+	}
+	// A scheduling object resource, or one that was and no longer is
+	// (the organizer dropped every attendee: CANCEL), is written by the
+	// implicit scheduling path (RFC 6638 §3.2, schedule.go).
+	if !hasScheduling(cal) {
+		if err := h.load(r.Context(), res, false); err != nil {
+			return err
+		}
+	}
+	if hasScheduling(cal) || schedComponent(cal) != "" && res.obj != nil && res.obj.Index.Organizer != "" {
+		return h.putScheduled(w, r, res, req, cal, data)
 	}
 	result, err := h.store.PutObject(r.Context(), req)
 	var conflict *backend.UIDConflictError

@@ -1,0 +1,235 @@
+package caldav
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	goical "github.com/emersion/go-ical"
+
+	"github.com/kalends/kalends/backend"
+	"github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/ical"
+	"github.com/kalends/kalends/scheduling"
+)
+
+// Implicit scheduling (RFC 6638 §3.2, "calendar-auto-schedule"): a PUT or
+// DELETE of a scheduling object resource is turned into iTIP messages by
+// package scheduling and delivered here, in the same store transaction as
+// the write itself (DESIGN.md "One write = one transaction"): the actor's
+// object, each local recipient's copy and inbox message, room bookings and
+// the mail queued for recipients outside the server commit together.
+
+// hasScheduling reports whether cal is (or was) a scheduling object
+// resource: a component with an ORGANIZER or ATTENDEE (RFC 6638 §3.1).
+func hasScheduling(cal *goical.Calendar) bool {
+	if cal == nil {
+		return false
+	}
+	for _, c := range cal.Children {
+		if c.Name != goical.CompEvent && c.Name != goical.CompToDo && c.Name != goical.CompJournal {
+			continue // VFREEBUSY, VAVAILABILITY: never scheduled implicitly
+		}
+		if c.Props.Get("ORGANIZER") != nil || c.Props.Get("ATTENDEE") != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// calAddresses lists the ORGANIZER and ATTENDEE addresses of cal.
+func calAddresses(cal *goical.Calendar) []string {
+	var out []string
+	if cal == nil {
+		return nil
+	}
+	for _, c := range cal.Children {
+		for _, name := range []string{"ORGANIZER", "ATTENDEE"} {
+			for _, p := range c.Props[name] {
+				out = append(out, p.Value)
+			}
+		}
+	}
+	return out
+}
+
+// scheduler is one scheduling write in progress: the directory of the
+// calendar users involved, resolved before the transaction, and the
+// transaction itself once it runs.
+type scheduler struct {
+	h     *Handler
+	ctx   context.Context
+	tx    backend.TxStore
+	now   time.Time
+	dir   map[string]*backend.Principal // normalized address → principal (nil: not on this server)
+	actor *backend.Principal
+}
+
+// newScheduler resolves every address of the given objects and provisions
+// the homes of the local ones, outside the transaction: ProvisionHome is a
+// write of its own and may not run inside Store.Update (SQLite has one
+// writer). Addresses met later are looked up inside the transaction.
+func (h *Handler) newScheduler(ctx context.Context, actor *backend.Principal, cals ...*goical.Calendar) (*scheduler, error) {
+	s := &scheduler{h: h, ctx: ctx, now: time.Now().UTC(), dir: map[string]*backend.Principal{}, actor: actor}
+	for _, c := range cals {
+		if err := s.prefetch(c); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// prefetch resolves the addresses of cal and provisions their homes.
+func (s *scheduler) prefetch(cal *goical.Calendar) error {
+	for _, a := range calAddresses(cal) {
+		p, err := s.lookup(a)
+		if err != nil {
+			return err
+		}
+		if p != nil {
+			if err := s.h.ensureHome(s.ctx, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// lookup returns the local principal owning a calendar user address, nil
+// when there is none. Only mailto: addresses are known; an unknown user
+// at a local domain is treated as external (no domain configuration yet).
+// Principals are read outside the transaction, which is safe: they are
+// not written by scheduling.
+func (s *scheduler) lookup(addr string) (*backend.Principal, error) {
+	key := backend.NormalizeEmail(addr)
+	if p, ok := s.dir[key]; ok {
+		return p, nil
+	}
+	if !strings.HasPrefix(strings.ToLower(strings.TrimSpace(addr)), "mailto:") || key == "" {
+		s.dir[key] = nil
+		return nil, nil
+	}
+	p, err := s.h.store.PrincipalByEmail(s.ctx, key)
+	if errors.Is(err, backend.ErrNotFound) {
+		p, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.dir[key] = p
+	return p, nil
+}
+
+// principalAddrs returns the mailto: addresses of p, preferred first
+// (its calendar-user-address-set, RFC 6638 §2.4.1).
+func principalAddrs(p *backend.Principal) (string, []string) {
+	var all []string
+	for _, e := range p.Emails {
+		all = append(all, "mailto:"+e)
+	}
+	if len(all) == 0 {
+		return "", nil
+	}
+	return all[0], all[1:]
+}
+
+// processAs runs scheduling.Process for principal p.
+func (s *scheduler) processAs(p *backend.Principal, old, new *goical.Calendar, noReply bool) (*scheduling.Result, error) {
+	me, more := principalAddrs(p)
+	return scheduling.Process(old, new, me, scheduling.Options{Now: s.now, Addresses: more, NoReply: noReply})
+}
+
+// schedError maps a refusal of package scheduling to its CalDAV
+// precondition (RFC 6638 §3.2.4.x): 403 with the CALDAV: element.
+func schedError(err error) error {
+	var se *scheduling.Error
+	if errors.As(err, &se) {
+		status := se.Status
+		if status == 0 {
+			status = http.StatusForbidden
+		}
+		return &Error{Status: status, Condition: davxml.CalDAVName(se.Condition), Detail: se.Reason}
+	}
+	return err
+}
+
+// newScheduleTag returns a fresh opaque Schedule-Tag (RFC 6638 §3.2.10),
+// quoted like an entity tag. It is random rather than derived from the
+// data: the tag must change on every organizer or attendee change even
+// when the bytes come out the same.
+func newScheduleTag() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return `"` + base64.RawURLEncoding.EncodeToString(b[:]) + `"`
+}
+
+// parseStored parses a stored object's text; nil for a missing object.
+func parseStored(o *backend.Object) (*goical.Calendar, error) {
+	if o == nil {
+		return nil, nil
+	}
+	return ical.Parse(o.Data)
+}
+
+// objectFor encodes cal (ical.EncodeText: the server changed it, RFC 4791
+// §5.3.4) and builds the object to store at uri in c, with its index and
+// occurrences, through the same checks as a client's PUT (prepareObject).
+func (h *Handler) objectFor(c *backend.Calendar, uri string, cal *goical.Calendar) (*backend.Object, error) {
+	obj, _, err := h.prepareObject(c, uri, ical.EncodeText(cal))
+	return obj, err
+}
+
+// uniqueSchedulingObject enforces RFC 6638 §3.2.4.1: a calendar user has
+// at most one scheduling object resource per UID across all calendars.
+// The store checks only one collection (no-uid-conflict), so the other
+// calendars of the owner are checked here, inside the transaction.
+func (s *scheduler) uniqueSchedulingObject(owner *backend.Principal, calID int64, uid string) error {
+	cals, err := s.tx.ListCalendars(s.ctx, owner.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range cals {
+		if c.ID == calID || c.Kind != backend.CollectionCalendar {
+			continue
+		}
+		o, err := s.tx.ObjectByUID(s.ctx, c.ID, uid)
+		if errors.Is(err, backend.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if o.Index.Organizer != "" {
+			return &Error{Status: http.StatusForbidden, Condition: davxml.CalDAVName(scheduling.CondUniqueSchedulingObject),
+				Hrefs:  []string{collectionPath(owner, c) + o.URI},
+				Detail: "UID " + uid + " is already a scheduling object in calendar " + c.URI}
+		}
+	}
+	return nil
+}
+
+// forgedOrganizer refuses an object whose ORGANIZER is another local user
+// when the actor is not invited either (RFC 6638 §3.2.4.3): only that user
+// may write their meeting. Objects organized by someone outside the
+// server and not involving the actor (imports, copies of old mail) are
+// stored as they are, without scheduling, as before.
+func (s *scheduler) forgedOrganizer(cal *goical.Calendar) error {
+	for _, c := range cal.Children {
+		if p := c.Props.Get("ORGANIZER"); p != nil {
+			owner, err := s.lookup(p.Value)
+			if err != nil {
+				return err
+			}
+			if owner != nil && owner.ID != s.actor.ID {
+				return &Error{Status: http.StatusForbidden, Condition: davxml.CalDAVName(scheduling.CondOrganizerChange),
+					Detail: "the ORGANIZER " + p.Value + " is not one of your calendar user addresses"}
+			}
+			return nil
+		}
+	}
+	return nil
+}

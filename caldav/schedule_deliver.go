@@ -1,0 +1,236 @@
+package caldav
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+
+	goical "github.com/emersion/go-ical"
+
+	"github.com/kalends/kalends/backend"
+	"github.com/kalends/kalends/ical"
+	"github.com/kalends/kalends/scheduling"
+)
+
+// deliverAll delivers the messages of sr, written by sender, inside the
+// transaction, and records each outcome as the SCHEDULE-STATUS of the
+// recipient in sr.Object (RFC 6638 §3.2.9): 1.1 queued for mail, 1.2 in
+// a local inbox, 2.0 processed at once (rooms, replies), 3.7 not a
+// calendar user of the object, 5.x delivery failed. A recipient that
+// cannot be served fails alone; a store error fails the whole write.
+func (s *scheduler) deliverAll(sender *backend.Principal, sr *scheduling.Result) error {
+	roomAnswered := false
+	for _, m := range sr.Messages {
+		data := ical.EncodeText(m.Calendar)
+		for _, rcpt := range m.Recipients {
+			p, err := s.lookup(rcpt)
+			if err != nil {
+				return err
+			}
+			var status string
+			switch {
+			case p == nil:
+				status, err = scheduling.StatusSent, s.queue(sender, m, rcpt, data)
+			case p.ID == sender.ID:
+				continue // one of the sender's other addresses
+			case m.Method == "REPLY":
+				status, err = s.deliverReply(p, m, data)
+			case isRoom(p) && m.Method == "REQUEST":
+				var answered bool
+				status, answered, err = s.bookRoom(sender, p, rcpt, m, data, sr)
+				roomAnswered = roomAnswered || answered
+			default:
+				status, err = s.deliverLocal(p, rcpt, m, data)
+			}
+			var de *Error
+			if errors.As(err, &de) {
+				// The recipient's calendar refused the copy (too many
+				// instances, unsupported component): their problem,
+				// reported to the sender, not a failed write.
+				s.h.logger.WarnContext(s.ctx, "scheduling delivery failed", "recipient", rcpt, "error", err)
+				status, err = scheduling.StatusFailed, nil
+			}
+			if err != nil {
+				return err
+			}
+			sr.SetScheduleStatus(rcpt, status)
+		}
+	}
+	if roomAnswered && sr.Role == scheduling.RoleOrganizer {
+		// The attendees' REQUESTs were built before the rooms answered:
+		// bring their copies up to date with the rooms' PARTSTATs.
+		return s.refresh(sender, sr.Object)
+	}
+	return nil
+}
+
+func isRoom(p *backend.Principal) bool {
+	return p.Kind == backend.KindRoom || p.Kind == backend.KindResource
+}
+
+// queue records a message for a recipient outside the server; the outbox
+// worker mails it (iMIP, RFC 6047) after commit.
+func (s *scheduler) queue(sender *backend.Principal, m *scheduling.Message, rcpt string, data []byte) error {
+	return s.tx.QueueMessage(s.ctx, &backend.OutboundMessage{PrincipalID: sender.ID, Originator: m.Originator,
+		Recipient: rcpt, Method: m.Method, UID: m.UID, Data: data})
+}
+
+// uidURI is the name of a delivered copy or inbox message: the UID itself
+// when it is a plain URL segment, as clients name their own resources
+// (python-caldav's accept_invite writes to <calendar>/<UID>.ics and must
+// find the delivered copy there), else a hash of it.
+func uidURI(uid string) string {
+	if len(uid) <= 200 && backend.ValidateName(uid) == nil {
+		return uid + ".ics"
+	}
+	sum := sha256.Sum256([]byte(uid))
+	return hex.EncodeToString(sum[:16]) + ".ics"
+}
+
+// findCopy returns p's scheduling object of that UID and its calendar,
+// nil when p has none (RFC 6638 §3.2.4.1: at most one per user).
+func (s *scheduler) findCopy(p *backend.Principal, uid string) (*backend.Object, *backend.Calendar, error) {
+	cals, err := s.tx.ListCalendars(s.ctx, p.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range cals {
+		if c.Kind != backend.CollectionCalendar {
+			continue
+		}
+		o, err := s.tx.ObjectByUID(s.ctx, c.ID, uid)
+		if errors.Is(err, backend.ErrNotFound) {
+			continue
+		}
+		return o, c, err
+	}
+	return nil, nil, nil
+}
+
+// defaultCalendar is where a new copy goes: the calendar "calendar" made
+// by ensureHome (the schedule-default-calendar, RFC 6638 §9.2), or else
+// the first calendar accepting the component (to-dos go to "tasks").
+func (s *scheduler) defaultCalendar(p *backend.Principal, comp string) (*backend.Calendar, error) {
+	cals, err := s.tx.ListCalendars(s.ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	var first *backend.Calendar
+	for _, c := range cals {
+		if c.Kind != backend.CollectionCalendar || !c.Accepts(comp) {
+			continue
+		}
+		if c.URI == "calendar" {
+			return c, nil
+		}
+		if first == nil {
+			first = c
+		}
+	}
+	return first, nil
+}
+
+// schedComponent is the type of the first VEVENT, VTODO or VJOURNAL.
+func schedComponent(cal *goical.Calendar) string {
+	for _, c := range cal.Children {
+		switch c.Name {
+		case goical.CompEvent, goical.CompToDo, goical.CompJournal:
+			return c.Name
+		}
+	}
+	return ""
+}
+
+// storeCopy writes out as p's copy: over existing (in cal) when there is
+// one, else as a new resource in p's default calendar. tag is the
+// Schedule-Tag to store. It reports false when p has no calendar for it.
+func (s *scheduler) storeCopy(p *backend.Principal, existing *backend.Object, cal *backend.Calendar, out *goical.Calendar, tag string) (bool, error) {
+	uri := uidURI(schedUID(out))
+	if existing != nil {
+		uri = existing.URI
+	} else {
+		var err error
+		if cal, err = s.defaultCalendar(p, schedComponent(out)); err != nil || cal == nil {
+			return false, err
+		}
+	}
+	obj, err := s.h.objectFor(cal, uri, out)
+	if err != nil {
+		return false, err
+	}
+	obj.Index.ScheduleTag = tag
+	_, err = s.tx.PutObject(s.ctx, &backend.PutObjectRequest{CalendarID: cal.ID, Object: obj})
+	return err == nil, err
+}
+
+func schedUID(cal *goical.Calendar) string {
+	for _, c := range cal.Children {
+		if p := c.Props.Get("UID"); p != nil && c.Name != "VTIMEZONE" {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// toInbox puts an iTIP message in p's scheduling inbox (RFC 6638 §4.1):
+// one resource per UID, replaced by later messages, so that clients
+// polling the inbox see the latest state of each meeting. The message
+// carries METHOD, so it is stored as is, without the calendar checks.
+func (s *scheduler) toInbox(p *backend.Principal, m *scheduling.Message, data []byte) error {
+	inbox, err := s.tx.Calendar(s.ctx, p.ID, "inbox")
+	if errors.Is(err, backend.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	obj := &backend.Object{URI: uidURI(m.UID), UID: m.UID, Component: schedComponent(m.Calendar), Data: data,
+		Index: backend.ObjectIndex{Sequence: m.Sequence}}
+	_, err = s.tx.PutObject(s.ctx, &backend.PutObjectRequest{CalendarID: inbox.ID, Object: obj})
+	return err
+}
+
+// deliverLocal applies a REQUEST or CANCEL to a local user's copy (RFC
+// 5546 §3.2.2, §3.2.5; a new copy starts NEEDS-ACTION) and leaves the
+// message in their inbox. The organizer changed the copy: new Schedule-Tag.
+func (s *scheduler) deliverLocal(p *backend.Principal, rcpt string, m *scheduling.Message, data []byte) (string, error) {
+	existing, cal, err := s.findCopy(p, m.UID)
+	if err != nil {
+		return "", err
+	}
+	cur, err := parseStored(existing)
+	if err != nil {
+		return "", err
+	}
+	switch m.Method {
+	case "REQUEST":
+		out, err := scheduling.ApplyRequest(cur, m.Calendar, rcpt)
+		if err != nil {
+			return scheduling.StatusInvalidUser, nil
+		}
+		ok, err := s.storeCopy(p, existing, cal, out, newScheduleTag())
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return scheduling.StatusNoScheduling, nil
+		}
+	case "CANCEL":
+		out, err := scheduling.ApplyCancel(cur, m.Calendar)
+		switch {
+		case err != nil || existing == nil:
+		case out == nil:
+			if _, err := s.tx.DeleteObject(s.ctx, cal.ID, existing.URI, ""); err != nil {
+				return "", err
+			}
+		default:
+			if _, err := s.storeCopy(p, existing, cal, out, newScheduleTag()); err != nil {
+				return "", err
+			}
+		}
+	}
+	if err := s.toInbox(p, m, data); err != nil {
+		return "", err
+	}
+	return scheduling.StatusDelivered, nil
+}
