@@ -135,6 +135,8 @@ func (h *Handler) serveDAV(w http.ResponseWriter, r *http.Request) {
 		err = h.copyMove(w, r)
 	case "REPORT":
 		err = h.report(w, r)
+	case http.MethodPost:
+		err = h.post(w, r)
 	default:
 		w.Header().Set("Allow", allowHeader)
 		err = errorf(http.StatusMethodNotAllowed, "method %s is not supported", r.Method)

@@ -198,7 +198,19 @@ func resourceTypes(r *resource) []xml.Name {
 func privileges(user *backend.Principal, r *resource) []xml.Name {
 	read := []xml.Name{privRead, privReadCUPS, privReadFreeBusy}
 	if r.ownedBy(user) && r.kind != resPrincipal {
-		return append(read, privAll, privWrite, privWriteProps, privWriteContent, privBind, privUnbind, privReadACL)
+		own := append(read, privAll, privWrite, privWriteProps, privWriteContent, privBind, privUnbind, privReadACL)
+		// The scheduling privileges of RFC 6638 §6: the owner sends from
+		// the outbox (§6.2, free-busy POST) and the server delivers to
+		// the inbox (§6.1).
+		if r.kind == resCollection && r.cal != nil {
+			switch r.cal.Kind {
+			case backend.CollectionOutbox:
+				own = append(own, dx.CalDAVName("schedule-send"))
+			case backend.CollectionInbox:
+				own = append(own, dx.CalDAVName("schedule-deliver"))
+			}
+		}
+		return own
 	}
 	if r.kind == resPrincipal && r.ownedBy(user) {
 		return append(read, privWriteProps)

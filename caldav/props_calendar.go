@@ -103,6 +103,43 @@ func registerCalendarProps() {
 			u.Order = &n
 			return nil
 		}})
+	// RFC 6638 §9.2 defines schedule-default-calendar-URL on the
+	// scheduling inbox; it is answered on principals too, where clients
+	// that start from the principal look for it. It is protected: the
+	// default calendar is the one named "calendar" that every home gets
+	// (ensureHome), or the first event calendar if that one was deleted.
+	register(dx.CalDAVName("schedule-default-calendar-URL"), &propDef{kinds: calendarOnly | principalOnly, hidden: true,
+		get: func(pc *propCtx) (*dx.Element, error) {
+			if pc.res.kind == resCollection && pc.res.cal.Kind != backend.CollectionInbox {
+				return nil, nil
+			}
+			c, err := pc.h.scheduleDefaultCalendar(pc.ctx, pc.res.principal)
+			if err != nil || c == nil {
+				return nil, err
+			}
+			return dx.HrefProp(dx.CalDAVName("schedule-default-calendar-URL"), pc.h.href(collectionPath(pc.res.principal, c))), nil
+		}})
+	// calendar-free-busy-set is the inbox property of the scheduling drafts
+	// (draft-desruisseaux-caldav-sched) that RFC 6638 replaced
+	// with schedule-calendar-transp on each calendar (§9.1). Older Apple
+	// clients still ask for it on the inbox, so it is answered there,
+	// read-only, with the calendars that count for free-busy (the opaque
+	// ones); on other collections it is 404.
+	register(dx.CalDAVName("calendar-free-busy-set"), &propDef{kinds: calendarOnly, hidden: true,
+		get: func(pc *propCtx) (*dx.Element, error) {
+			if pc.res.cal.Kind != backend.CollectionInbox {
+				return nil, nil
+			}
+			cals, err := pc.h.opaqueCalendars(pc.ctx, pc.res.principal.ID)
+			if err != nil {
+				return nil, err
+			}
+			hrefs := make([]string, 0, len(cals))
+			for _, c := range cals {
+				hrefs = append(hrefs, pc.h.href(collectionPath(pc.res.principal, c)))
+			}
+			return dx.HrefProp(dx.CalDAVName("calendar-free-busy-set"), hrefs...), nil
+		}})
 	register(dx.CalDAVName("schedule-calendar-transp"), &propDef{kinds: calendarOnly, hidden: true,
 		get: func(pc *propCtx) (*dx.Element, error) {
 			if pc.res.cal.Kind != backend.CollectionCalendar {

@@ -3,6 +3,7 @@ package caldav
 import (
 	"crypto/sha1"
 	"fmt"
+	"strconv"
 
 	"github.com/kalends/kalends/backend"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
@@ -63,6 +64,26 @@ func registerPrincipalProps() {
 	}})
 	register(dx.CSName("last-name"), &propDef{kinds: principalOnly, hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
 		return dx.TextProp(dx.CSName("last-name"), nameParts(pc.res.principal)[1]), nil
+	}})
+	// Rooms' capacity and location. No standard WebDAV or CalDAV property
+	// carries them, and Apple's calendarserver.org namespace has none
+	// either (its location records have no seat count), so they are
+	// Kalends properties in the namespace davxml already uses for its own
+	// elements: K:capacity (seats, a decimal integer; absent when unknown)
+	// and K:location (free text). Clients that do not know them ignore
+	// them; ours and scripts can read them with PROPFIND.
+	register(dx.Name(dx.NSKalends, "capacity"), &propDef{kinds: principalOnly, hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
+		p := pc.res.principal
+		if p.Kind != backend.KindRoom || p.Capacity <= 0 {
+			return nil, nil
+		}
+		return dx.TextProp(dx.Name(dx.NSKalends, "capacity"), strconv.Itoa(p.Capacity)), nil
+	}})
+	register(dx.Name(dx.NSKalends, "location"), &propDef{kinds: principalOnly, hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
+		if pc.res.principal.Location == "" {
+			return nil, nil
+		}
+		return dx.TextProp(dx.Name(dx.NSKalends, "location"), pc.res.principal.Location), nil
 	}})
 	// Groups and delegation do not exist yet: empty sets, never 404, since
 	// Apple's delegation pane breaks on a 404 (CLIENTS.md).

@@ -46,14 +46,8 @@ func (h *Handler) reportFreeBusy(w http.ResponseWriter, r *http.Request, res *re
 			cals = append(cals, res.cal)
 		}
 	case resHome:
-		all, err := h.store.ListCalendars(r.Context(), res.principal.ID)
-		if err != nil {
+		if cals, err = h.opaqueCalendars(r.Context(), res.principal.ID); err != nil {
 			return err
-		}
-		for _, c := range all {
-			if c.Kind == backend.CollectionCalendar && !c.Transparent {
-				cals = append(cals, c)
-			}
 		}
 	}
 	var busy []fbPeriod
@@ -68,6 +62,23 @@ func (h *Handler) reportFreeBusy(w http.ResponseWriter, r *http.Request, res *re
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(freeBusyText(busy, tr.Start, tr.End, time.Now())))
 	return nil
+}
+
+// opaqueCalendars are the calendars of a principal whose time counts in
+// free-busy: calendar collections (not the scheduling inbox or outbox)
+// whose CALDAV:schedule-calendar-transp is opaque (RFC 6638 §9.1).
+func (h *Handler) opaqueCalendars(ctx context.Context, principalID int64) ([]*backend.Calendar, error) {
+	all, err := h.store.ListCalendars(ctx, principalID)
+	if err != nil {
+		return nil, err
+	}
+	var cals []*backend.Calendar
+	for _, c := range all {
+		if c.Kind == backend.CollectionCalendar && !c.Transparent {
+			cals = append(cals, c)
+		}
+	}
+	return cals, nil
 }
 
 // calendarBusy returns the busy periods of one calendar in [start, end):
@@ -173,18 +184,7 @@ func storedFreeBusy(cal *goical.Calendar, loc *time.Location) []fbPeriod {
 // freeBusyText renders busy periods as one VCALENDAR/VFREEBUSY: periods
 // clipped to [start, end), merged per FBTYPE, sorted, in UTC.
 func freeBusyText(busy []fbPeriod, start, end, now time.Time) string {
-	byType := map[string][]fbPeriod{}
-	for _, p := range busy {
-		p.start, p.end = maxTime(p.start, start), minTime(p.end, end)
-		if p.end.After(p.start) {
-			byType[p.typ] = append(byType[p.typ], p)
-		}
-	}
-	types := make([]string, 0, len(byType))
-	for t := range byType {
-		types = append(types, t)
-	}
-	sort.Strings(types)
+	types, byType := busyByType(busy, start, end)
 	var b strings.Builder
 	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kalends//CalDAV//EN\r\nBEGIN:VFREEBUSY\r\n")
 	ical.FoldLine(&b, "DTSTAMP:"+dx.FormatUTCDateTime(now))
@@ -199,6 +199,25 @@ func freeBusyText(busy []fbPeriod, start, end, now time.Time) string {
 	}
 	b.WriteString("END:VFREEBUSY\r\nEND:VCALENDAR\r\n")
 	return b.String()
+}
+
+// busyByType clips busy periods to [start, end), drops the empty ones and
+// groups the rest by FBTYPE; types are returned sorted. The periods of a
+// type are not merged yet (mergePeriods does it).
+func busyByType(busy []fbPeriod, start, end time.Time) ([]string, map[string][]fbPeriod) {
+	byType := map[string][]fbPeriod{}
+	for _, p := range busy {
+		p.start, p.end = maxTime(p.start, start), minTime(p.end, end)
+		if p.end.After(p.start) {
+			byType[p.typ] = append(byType[p.typ], p)
+		}
+	}
+	types := make([]string, 0, len(byType))
+	for t := range byType {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	return types, byType
 }
 
 // mergePeriods sorts periods and joins overlapping or touching ones.
