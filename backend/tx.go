@@ -14,6 +14,10 @@ type TxStore interface {
 	DeleteObject(ctx context.Context, calendarID int64, uri, ifMatch string) (int64, error)
 	Object(ctx context.Context, calendarID int64, uri string) (*Object, error)
 	ObjectByUID(ctx context.Context, calendarID int64, uid string) (*Object, error)
+	// ObjectsByUID returns, with their data, the objects of that UID in all
+	// the principal's calendar collections (not its inbox): one query where
+	// scheduling would otherwise ask each calendar in turn.
+	ObjectsByUID(ctx context.Context, principalID int64, uid string) ([]*Object, error)
 	Calendar(ctx context.Context, principalID int64, uri string) (*Calendar, error)
 	ListCalendars(ctx context.Context, principalID int64) ([]*Calendar, error)
 	InstancesInRange(ctx context.Context, calendarID int64, start, end time.Time) ([]InstanceRef, error)

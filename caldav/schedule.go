@@ -188,26 +188,21 @@ func (h *Handler) objectFor(c *backend.Calendar, uri string, cal *goical.Calenda
 // The store checks only one collection (no-uid-conflict), so the other
 // calendars of the owner are checked here, inside the transaction.
 func (s *scheduler) uniqueSchedulingObject(owner *backend.Principal, calID int64, uid string) error {
-	cals, err := s.tx.ListCalendars(s.ctx, owner.ID)
+	objs, err := s.tx.ObjectsByUID(s.ctx, owner.ID, uid)
 	if err != nil {
 		return err
 	}
-	for _, c := range cals {
-		if c.ID == calID || c.Kind != backend.CollectionCalendar {
+	for _, o := range objs {
+		if o.CalendarID == calID || o.Index.Organizer == "" {
 			continue
 		}
-		o, err := s.tx.ObjectByUID(s.ctx, c.ID, uid)
-		if errors.Is(err, backend.ErrNotFound) {
-			continue
-		}
+		c, err := s.calendarOf(owner, o.CalendarID)
 		if err != nil {
 			return err
 		}
-		if o.Index.Organizer != "" {
-			return &Error{Status: http.StatusForbidden, Condition: davxml.CalDAVName(scheduling.CondUniqueSchedulingObject),
-				Hrefs:  []string{collectionPath(owner, c) + o.URI},
-				Detail: "UID " + uid + " is already a scheduling object in calendar " + c.URI}
-		}
+		return &Error{Status: http.StatusForbidden, Condition: davxml.CalDAVName(scheduling.CondUniqueSchedulingObject),
+			Hrefs:  []string{collectionPath(owner, c) + o.URI},
+			Detail: "UID " + uid + " is already a scheduling object in calendar " + c.URI}
 	}
 	return nil
 }

@@ -90,21 +90,26 @@ func uidURI(uid string) string {
 // findCopy returns p's scheduling object of that UID and its calendar,
 // nil when p has none (RFC 6638 §3.2.4.1: at most one per user).
 func (s *scheduler) findCopy(p *backend.Principal, uid string) (*backend.Object, *backend.Calendar, error) {
-	cals, err := s.tx.ListCalendars(s.ctx, p.ID)
-	if err != nil {
+	objs, err := s.tx.ObjectsByUID(s.ctx, p.ID, uid)
+	if err != nil || len(objs) == 0 {
 		return nil, nil, err
 	}
-	for _, c := range cals {
-		if c.Kind != backend.CollectionCalendar {
-			continue
-		}
-		o, err := s.tx.ObjectByUID(s.ctx, c.ID, uid)
-		if errors.Is(err, backend.ErrNotFound) {
-			continue
-		}
-		return o, c, err
+	c, err := s.calendarOf(p, objs[0].CalendarID)
+	return objs[0], c, err
+}
+
+// calendarOf returns the calendar of p with that id.
+func (s *scheduler) calendarOf(p *backend.Principal, calID int64) (*backend.Calendar, error) {
+	cals, err := s.tx.ListCalendars(s.ctx, p.ID)
+	if err != nil {
+		return nil, err
 	}
-	return nil, nil, nil
+	for _, c := range cals {
+		if c.ID == calID {
+			return c, nil
+		}
+	}
+	return nil, backend.ErrNotFound
 }
 
 // defaultCalendar is where a new copy goes: the calendar "calendar" made

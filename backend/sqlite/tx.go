@@ -41,6 +41,27 @@ func (t *txStore) ObjectByUID(ctx context.Context, calID int64, uid string) (*ba
 	return getObjectByUID(ctx, t.tx, calID, uid)
 }
 
+func (t *txStore) ObjectsByUID(ctx context.Context, principalID int64, uid string) ([]*backend.Object, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT calendar_id, `+objectColumns+`, data FROM objects WHERE calendar_id IN
+		(SELECT id FROM calendars WHERE principal_id = ? AND kind = 'calendar') AND uid = ? ORDER BY calendar_id`,
+		principalID, uid)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: objects by UID: %w", err)
+	}
+	defer rows.Close()
+	var out []*backend.Object
+	for rows.Next() {
+		var calID int64
+		o, err := scanObject(prependScan(rows, &calID), 0, true)
+		if err != nil {
+			return nil, err
+		}
+		o.CalendarID = calID
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
 func (t *txStore) Calendar(ctx context.Context, principalID int64, uri string) (*backend.Calendar, error) {
 	return getCalendar(ctx, t.tx, principalID, uri)
 }
@@ -89,3 +110,13 @@ func (s *Store) OutboundMessages(ctx context.Context, principalID int64) ([]*bac
 	}
 	return out, rows.Err()
 }
+
+// prependScan scans a leading column into first before the rest.
+type prependScanner struct {
+	r     scanner
+	first any
+}
+
+func prependScan(r scanner, first any) scanner { return prependScanner{r, first} }
+
+func (p prependScanner) Scan(dest ...any) error { return p.r.Scan(append([]any{p.first}, dest...)...) }

@@ -67,6 +67,19 @@ func testUpdate(t *testing.T, s backend.Store) {
 	if msgs, _ := s.OutboundMessages(ctx(t), org.ID); len(msgs) != 1 {
 		t.Fatalf("a failed Update kept a queued message: %d", len(msgs))
 	}
+	// ObjectsByUID finds a UID across a principal's calendars, with data.
+	if err := s.Update(ctx(t), func(tx backend.TxStore) error {
+		objs, err := tx.ObjectsByUID(ctx(t), att.ID, "uid-m")
+		if err != nil || len(objs) != 1 || objs[0].CalendarID != ac.ID || objs[0].URI != "m.ics" || len(objs[0].Data) == 0 {
+			return fmt.Errorf("ObjectsByUID = %+v, %v", objs, err)
+		}
+		if objs, err := tx.ObjectsByUID(ctx(t), att.ID, "uid-none"); err != nil || len(objs) != 0 {
+			return fmt.Errorf("ObjectsByUID(unknown) = %+v, %v", objs, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	// A refused write inside Update can be handled and the rest still commits.
 	err = s.Update(ctx(t), func(tx backend.TxStore) error {
 		_, err := tx.PutObject(ctx(t), &backend.PutObjectRequest{CalendarID: oc.ID, IfNoneMatch: true, Object: event("m.ics", "uid-m", "X", t0)})
