@@ -19,7 +19,8 @@ import (
 // building the server itself, so that it keeps working as the server
 // changes: every phase must produce figures (or be reported unsupported;
 // the phases the instance index serves, free-busy and the quarter-size
-// calendar's query, must produce figures), the scale comparison must be
+// calendar's query, must produce figures, and so must the scheduling
+// phases, without errors), the scale comparison must be
 // there, and the server must be gone afterwards. It asserts nothing about
 // speed.
 // Linux only, as the tool reads the server's memory from /proc.
@@ -51,9 +52,10 @@ func TestBenchmarkEndToEnd(t *testing.T) {
 	s := rep.Stores[0]
 	want := []string{"PUT fill, 1", "PUT fill, 2nd", "GET", "PROPFIND", "calendar-query week, etag",
 		"calendar-query week, etag, 2nd calendar", "calendar-query week, expand", "calendar-multiget",
-		"free-busy-query", "PUT new, 1", "PUT new, 8", "sync-collection"}
+		"free-busy-query", "PUT new, 1", "PUT new, 8", "invite", "free-busy POST", "sync-collection"}
 	// Phases that must not be reported unsupported.
-	required := map[string]bool{scaleFillName: true, scaleQueryName: true, freeBusyName: true}
+	required := map[string]bool{scaleFillName: true, scaleQueryName: true, freeBusyName: true,
+		inviteName: true, freeBusyPostName: true}
 	if len(s.Phases) != len(want) {
 		t.Fatalf("want %d phases, got %d: %+v", len(want), len(s.Phases), s.Phases)
 	}
@@ -89,6 +91,15 @@ func TestBenchmarkEndToEnd(t *testing.T) {
 		// over two years it is busy at some time.
 		if p.Name == freeBusyName && p.AvgItems < 1 {
 			t.Errorf("%s: %.1f FREEBUSY lines per answer, want at least 1", p.Name, p.AvgItems)
+		}
+		// Every invitation goes to 10 users and a room, each at a free
+		// slot; every free-busy POST is answered 2.0 for all 20.
+		if (p.Name == inviteName || p.Name == freeBusyPostName) && p.Status == "ok" &&
+			(p.Errors > 0 || p.Requests == 0) {
+			t.Errorf("%s: %d of %d requests failed, first: %s", p.Name, p.Errors, p.Requests, p.FirstError)
+		}
+		if p.Name == freeBusyPostName && p.AvgItems != 20 {
+			t.Errorf("%s: %.1f recipients answered 2.0 on average, want 20", p.Name, p.AvgItems)
 		}
 	}
 	if sc := s.Scale; sc == nil {

@@ -42,6 +42,12 @@ var (
 // overridden occurrence; half in Europe/Berlin with its VTIMEZONE, half in UTC. The
 // attendee list and description make it 1-2 KB, as real invitations are.
 func genEvent(rng *rand.Rand, uid string, now time.Time, spreadDays int) []byte {
+	return genEventBy(rng, uid, now, spreadDays, "Bench User", benchUser+"@example.com")
+}
+
+// genEventBy is genEvent with another organizer, named name and reached at
+// email, who stores the event in their own calendar.
+func genEventBy(rng *rand.Rand, uid string, now time.Time, spreadDays int, name, email string) []byte {
 	local := rng.IntN(2) == 0
 	loc := time.UTC
 	if local {
@@ -75,12 +81,12 @@ func genEvent(rng *rand.Rand, uid string, now time.Time, spreadDays int) []byte 
 			}
 		}
 	}
-	writeEvent(&b, rng, uid, now, start, length, "", recur)
+	writeEvent(&b, rng, uid, now, start, length, "", recur, name, email)
 	if kind == 9 {
 		// The fifth occurrence moved by two hours, as after "change this
 		// occurrence only".
 		rid := start.AddDate(0, 0, 7*4)
-		writeEvent(&b, rng, uid, now, rid.Add(2*time.Hour), length, "RECURRENCE-ID"+dateTime(rid), nil)
+		writeEvent(&b, rng, uid, now, rid.Add(2*time.Hour), length, "RECURRENCE-ID"+dateTime(rid), nil, name, email)
 	}
 	b.WriteString("END:VCALENDAR\r\n")
 	return []byte(b.String())
@@ -88,9 +94,10 @@ func genEvent(rng *rand.Rand, uid string, now time.Time, spreadDays int) []byte 
 
 // writeEvent writes one VEVENT. recurrenceID, when set, is a whole
 // RECURRENCE-ID property; recur are the RRULE and EXDATE lines of a series,
-// which like all properties precede the VALARM (RFC 5545 §3.6.1).
+// which like all properties precede the VALARM (RFC 5545 §3.6.1). The
+// organizer is orgName at orgEmail.
 func writeEvent(b *strings.Builder, rng *rand.Rand, uid string, now, start time.Time, length time.Duration,
-	recurrenceID string, recur []string) {
+	recurrenceID string, recur []string, orgName, orgEmail string) {
 	b.WriteString("BEGIN:VEVENT\r\n")
 	line(b, "UID:"+uid)
 	stamp := now.UTC().Format("20060102T150405Z")
@@ -111,12 +118,12 @@ func writeEvent(b *strings.Builder, rng *rand.Rand, uid string, now, start time.
 	line(b, "STATUS:CONFIRMED")
 	line(b, "TRANSP:OPAQUE")
 	line(b, "CLASS:PUBLIC")
-	// The benchmark user organizes the meeting, with people outside the
+	// The calendar's owner organizes the meeting, with people outside the
 	// server invited: every write is an organizer's, so the server
 	// schedules it (RFC 6638) and queues the invitations to be mailed.
 	// Master and overrides share the organizer (RFC 6638 §3.2.4.2).
-	line(b, "ORGANIZER;CN=Bench User:mailto:bench@example.com")
-	line(b, "ATTENDEE;CN=Bench User;ROLE=CHAIR;PARTSTAT=ACCEPTED;CUTYPE=INDIVIDUAL:mailto:bench@example.com")
+	line(b, "ORGANIZER;CN="+orgName+":mailto:"+orgEmail)
+	line(b, "ATTENDEE;CN="+orgName+";ROLE=CHAIR;PARTSTAT=ACCEPTED;CUTYPE=INDIVIDUAL:mailto:"+orgEmail)
 	for i, n := 0, 2+rng.IntN(5); i < n; i++ {
 		p := people[rng.IntN(len(people))]
 		line(b, fmt.Sprintf("ATTENDEE;CN=%s;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CUTYPE=INDIVIDUAL:mailto:%s", p, mailbox(p)))
@@ -126,6 +133,41 @@ func writeEvent(b *strings.Builder, rng *rand.Rand, uid string, now, start time.
 	}
 	b.WriteString("BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Reminder\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\n")
 	b.WriteString("END:VEVENT\r\n")
+}
+
+// genInvite returns a meeting the benchmark user organizes and attends
+// (ACCEPTED) with the local users of attendees (name, address pairs,
+// RSVP=TRUE, NEEDS-ACTION) and one room (CUTYPE=ROOM), from start for 45
+// minutes, in UTC: stored by its organizer, the server delivers it to
+// every attendee and has the room answer at once (RFC 6638 implicit
+// scheduling). Its description makes it the size of genEvent's events.
+func genInvite(rng *rand.Rand, uid string, now, start time.Time, attendees [][2]string, roomCN, roomAddr string) []byte {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kalends//kalends-bench//EN\r\nCALSCALE:GREGORIAN\r\n")
+	b.WriteString("BEGIN:VEVENT\r\n")
+	line(&b, "UID:"+uid)
+	stamp := now.UTC().Format("20060102T150405Z")
+	line(&b, "DTSTAMP:"+stamp)
+	line(&b, "CREATED:"+stamp)
+	line(&b, "LAST-MODIFIED:"+stamp)
+	line(&b, "SEQUENCE:0")
+	line(&b, "DTSTART"+dateTime(start.UTC()))
+	line(&b, "DTEND"+dateTime(start.UTC().Add(45*time.Minute)))
+	line(&b, "SUMMARY:"+title(rng))
+	line(&b, "LOCATION:"+escapeText(roomCN))
+	line(&b, "DESCRIPTION:"+escapeText(description(rng)))
+	line(&b, "STATUS:CONFIRMED")
+	line(&b, "TRANSP:OPAQUE")
+	line(&b, "CLASS:PUBLIC")
+	line(&b, "ORGANIZER;CN=Bench User:mailto:"+benchUser+"@example.com")
+	line(&b, "ATTENDEE;CN=Bench User;ROLE=CHAIR;PARTSTAT=ACCEPTED;CUTYPE=INDIVIDUAL:mailto:"+benchUser+"@example.com")
+	for _, a := range attendees {
+		line(&b, fmt.Sprintf("ATTENDEE;CN=%s;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CUTYPE=INDIVIDUAL:mailto:%s", a[0], a[1]))
+	}
+	line(&b, fmt.Sprintf("ATTENDEE;CN=%s;ROLE=NON-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CUTYPE=ROOM:mailto:%s", roomCN, roomAddr))
+	b.WriteString("BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Reminder\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\n")
+	b.WriteString("END:VEVENT\r\nEND:VCALENDAR\r\n")
+	return []byte(b.String())
 }
 
 // dateTime formats t as the parameters and value of a DATE-TIME property

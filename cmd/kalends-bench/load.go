@@ -47,6 +47,10 @@ func (e *httpError) Error() string {
 	return fmt.Sprintf("%s %s: %d %s", e.method, e.path, e.status, b)
 }
 
+// errUnsupported, wrapped, says that the server lacks what a phase
+// measures: the phase is reported unsupported, with the error's text.
+var errUnsupported = errors.New("unsupported")
+
 // unsupported reports whether err says the server does not implement a
 // REPORT yet: 403 (DAV:supported-report) or 501.
 func unsupported(err error) bool {
@@ -58,11 +62,17 @@ func unsupported(err error) bool {
 // as name/value pairs, reads the whole answer, and fails unless the status
 // is want. The duration covers the round trip and reading the body.
 func (c *client) do(ctx context.Context, method, path string, body []byte, want int, hdr ...string) ([]byte, time.Duration, error) {
+	return c.doAs(ctx, benchUser, benchPassword, method, path, body, want, hdr...)
+}
+
+// doAs is do with the credentials of another user.
+func (c *client) doAs(ctx context.Context, user, password, method, path string, body []byte, want int,
+	hdr ...string) ([]byte, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
 	if err != nil {
 		return nil, 0, err
 	}
-	req.SetBasicAuth(benchUser, benchPassword)
+	req.SetBasicAuth(user, password)
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
@@ -109,6 +119,10 @@ type phase struct {
 	probe    bool          // try one operation first and report 403/501 as unsupported
 	note     string
 	op       opFunc
+	// before, when set, runs untimed before the phase: preparations and
+	// checks. An error wrapping errUnsupported reports the phase
+	// unsupported; any other is the phase's one error.
+	before func(ctx context.Context) error
 }
 
 // phaseResult is what a phase measured. Latencies are in milliseconds.
@@ -140,6 +154,18 @@ type phaseResult struct {
 // bound.
 func runPhase(ctx context.Context, p phase) phaseResult {
 	res := phaseResult{Name: p.name, Status: "ok", Workers: p.workers, Note: p.note}
+	if p.before != nil {
+		// Before the phase's own bound starts: preparing may take longer.
+		if err := p.before(ctx); err != nil {
+			res.FirstError = err.Error()
+			if errors.Is(err, errUnsupported) {
+				res.Status = "unsupported"
+			} else {
+				res.Requests, res.Errors = 1, 1
+			}
+			return res
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, p.duration)
 	defer cancel()
 	if !p.deadline.IsZero() {

@@ -1,7 +1,9 @@
 // Command kalends-bench is Kalends' load benchmark. It builds and starts the
 // real server (`kalends serve`) as a subprocess on a free port of 127.0.0.1,
 // on a fresh SQLite file and/or a fresh PostgreSQL database, creates a user
-// and drives it over keep-alive HTTP connections the way CalDAV clients do:
+// (bench), 30 more users (att01 … att30) and 4 rooms (room01 … room04,
+// capacity 20) with `kalends user add` and `kalends room add`, and drives the
+// server over keep-alive HTTP connections the way CalDAV clients do:
 //
 //	go run ./cmd/kalends-bench                          # both stores, 20,000 objects, 8 clients, 10 s phases
 //	go run ./cmd/kalends-bench --store sqlite --objects 2000 --duration 3s
@@ -46,15 +48,32 @@
 //   - PUT of new events for --duration into the same calendar (after the
 //     reads, so that they see exactly --objects), then spread over 8 calendars:
 //     one calendar's revision row serializes its writers (DESIGN.md).
+//   - invite: PUT (If-None-Match: *) of a new meeting into a calendar of its
+//     own, organized by bench (ACCEPTED) with 10 users of the pool at random
+//     (RSVP, NEEDS-ACTION) and one room; the server schedules it implicitly
+//     (RFC 6638): copies to the users, the room's answer in the same request.
+//     Each invitation has a slot of its own (room k mod 4, starting k/4 hours
+//     after the start of the free-busy month) so that the room accepts. One
+//     untimed invitation first, read back: unless the organizer's copy shows
+//     the room ACCEPTED and a SCHEDULE-STATUS on every attendee, the phase is
+//     "unsupported". Items: the recipients (11).
+//   - free-busy POST: a VFREEBUSY REQUEST to bench's outbox about 20
+//     principals (bench with its calendars, 15 users of the pool, the 4 rooms
+//     booked by the invite phase) over the free-busy-query month. Before it,
+//     untimed, each of the 15 users stores 300-500 events of the PUT mix in
+//     their own calendar as organizer (fewer in proportion below 20,000
+//     --objects). Items: the recipients answered 2.0;Success; any 3.7
+//     (unknown recipient) or missing answer is an error.
 //   - sync-collection after 10 changes: one client makes 10 PUTs (not timed),
 //     then times one sync-collection REPORT from its previous token. One
 //     client, since concurrent writers would add to each other's changes.
 //
 // For each phase it prints requests, errors, throughput, p50 and p99
 // latency, items per answer and the server's RSS (VmRSS, peak VmHWM) at the
-// phase's end, beside the targets of DESIGN.md and the issues (the PUT and
-// free-busy targets are PostgreSQL's, so shown for it only); a REPORT the
-// server answers 403 or 501 is printed "unsupported". Below each table
+// phase's end, beside the targets of DESIGN.md and the issues (the PUT,
+// free-busy, invite and free-busy POST targets are PostgreSQL's, so shown
+// for it only); a REPORT the server answers 403 or 501 is printed
+// "unsupported". Below each table
 // follows the scale comparison: both p50s of the one-week query and their
 // ratio. A timed phase never runs longer than --duration: requests still
 // in flight then are cancelled and not counted; the two fills share the

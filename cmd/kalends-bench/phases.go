@@ -39,6 +39,7 @@ type bench struct {
 	now    time.Time // the centre of the events' year either side
 
 	seq        atomic.Int64 // numbers new UIDs
+	sched      scheduling
 	mu         sync.Mutex
 	hrefs      []string // objects the fill stored in the main calendar
 	scaleHrefs []string // objects the fill stored in the scale calendar
@@ -85,6 +86,13 @@ func (b *bench) runAll(ctx context.Context) ([]phaseResult, error) {
 			note: "continues the fill", op: b.putOp(mainCalPath, nil)},
 		{name: fmt.Sprintf("PUT new, %d calendars", spreadCals), workers: n, max: max, duration: d,
 			note: "one calendar per request, at random", op: b.putSpreadOp},
+		// The invitations book the rooms before the free-busy POST asks
+		// about them.
+		{name: inviteName, workers: n, max: max, duration: d, before: b.checkInvite,
+			note: "PUT, implicit scheduling; a free slot per room; items: recipients", op: b.inviteOp},
+		{name: freeBusyPostName, workers: n, max: max, duration: d, before: b.checkFreeBusyPost,
+			note: fmt.Sprintf("outbox, a month; bench + %d users + %d rooms; items: 2.0 answers", freeBusyUsers, benchRooms),
+			op:   b.freeBusyPostOp},
 	}
 	var results []phaseResult
 	for _, p := range phases {
@@ -111,11 +119,11 @@ func (b *bench) finish(ctx context.Context, r phaseResult) phaseResult {
 	return r
 }
 
-// setup creates the calendar of the scale comparison and those of the
-// spread PUT phase; the first request also has the server provision the
-// user's home and main calendar.
+// setup creates the calendar of the scale comparison, those of the spread
+// PUT phase and that of the invite phase; the first request also has the
+// server provision the user's home and main calendar.
 func (b *bench) setup(ctx context.Context) error {
-	paths := []string{scaleCalPath}
+	paths := []string{scaleCalPath, invitesCalPath}
 	for i := 1; i <= spreadCals; i++ {
 		paths = append(paths, spreadPath(i))
 	}

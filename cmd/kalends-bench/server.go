@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -49,14 +50,53 @@ func buildServer(ctx context.Context, dir string) (string, error) {
 // addUser creates the benchmark user with the kalends binary itself, the
 // way an administrator would.
 func addUser(ctx context.Context, bin, dsn string) error {
-	cmd := exec.CommandContext(ctx, bin, "user", "add", benchUser, "--email", benchUser+"@example.com",
-		"--password-stdin", "--database", dsn)
-	cmd.Stdin = strings.NewReader(benchPassword + "\n")
+	return kalendsCmd(ctx, bin, dsn, benchPassword+"\n",
+		"user", "add", benchUser, "--email", benchUser+"@example.com", "--password-stdin")
+}
+
+// kalendsCmd runs one administrative command of the kalends binary on dsn
+// (`kalends ARGS… --database DSN`) with stdin as its input and serverEnv's
+// environment, as an administrator would.
+func kalendsCmd(ctx context.Context, bin, dsn, stdin string, args ...string) error {
+	cmd := exec.CommandContext(ctx, bin, append(args, "--database", dsn)...)
+	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = serverEnv()
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("kalends user add: %v: %s", err, bytes.TrimSpace(out))
+		return fmt.Errorf("kalends %s: %v: %s", strings.Join(args[:min(2, len(args))], " "), err, bytes.TrimSpace(out))
 	}
 	return nil
+}
+
+// addPrincipals creates the people (poolUsers users with attPassword) and
+// the rooms (benchRooms) that the scheduling phases invite and ask about,
+// a few commands at a time. The benchmark user, created first, has already
+// run the migrations, so the commands do not race for them.
+func addPrincipals(ctx context.Context, bin, dsn string) error {
+	type job struct {
+		stdin string
+		args  []string
+	}
+	var jobs []job
+	for i := 1; i <= poolUsers; i++ {
+		jobs = append(jobs, job{attPassword + "\n",
+			[]string{"user", "add", attName(i), "--email", attEmail(i), "--password-stdin"}})
+	}
+	for i := 1; i <= benchRooms; i++ {
+		jobs = append(jobs, job{"", []string{"room", "add", roomName(i), "--email", roomEmail(i),
+			"--capacity", strconv.Itoa(roomCapacity)}})
+	}
+	errs := make([]error, len(jobs))
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = kalendsCmd(ctx, bin, dsn, j.stdin, j.args...)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // serverEnv is our environment without KALENDS_* settings, so that the

@@ -42,6 +42,10 @@ func benchStore(ctx context.Context, cfg *config, store, bin, tmp string, stderr
 	if err := addUser(ctx, bin, dsn); err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(stderr, "%s: creating %d users and %d rooms …\n", store, poolUsers, benchRooms)
+	if err := addPrincipals(ctx, bin, dsn); err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(stderr, "%s: starting the server …\n", store)
 	srv, err := startServer(ctx, bin, dsn, filepath.Join(tmp, "server-"+store+".log"))
 	if err != nil {
