@@ -139,8 +139,7 @@ func bookableAdd(ctx context.Context, e *env, kind backend.PrincipalKind, args [
 	fs.Var((*multiFlag)(&emails), "email", "calendar user address (required; repeatable, the first is preferred)")
 	var f bookableFlags
 	f.register(fs)
-	var cfgDB string
-	fs.StringVar(&cfgDB, "database", "", "postgres://… URL or SQLite path ($KALENDS_DATABASE_URL)")
+	cfgDB := databaseFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -164,7 +163,7 @@ func bookableAdd(ctx context.Context, e *env, kind backend.PrincipalKind, args [
 	if emails, err = checkEmails(emails); err != nil {
 		return err
 	}
-	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
 		if _, err := s.Principal(ctx, kind, name); err == nil {
 			return fmt.Errorf("%s %q already exists; nothing changed", kind, name)
 		} else if !errors.Is(err, backend.ErrNotFound) {
@@ -212,8 +211,7 @@ func checkEmails(emails []string) ([]string, error) {
 
 func bookableList(ctx context.Context, e *env, kind backend.PrincipalKind, args []string) error {
 	fs := newFlagSet(e, string(kind)+" list", string(kind)+" list")
-	var cfgDB string
-	fs.StringVar(&cfgDB, "database", "", "postgres://… URL or SQLite path ($KALENDS_DATABASE_URL)")
+	cfgDB := databaseFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -221,7 +219,7 @@ func bookableList(ctx context.Context, e *env, kind backend.PrincipalKind, args 
 	if len(pos) > 0 {
 		return usageError(e, fs, "unexpected arguments")
 	}
-	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
 		ps, err := s.ListPrincipals(ctx, kind)
 		if err != nil {
 			return err
@@ -270,8 +268,7 @@ func bookableSet(ctx context.Context, e *env, kind backend.PrincipalKind, args [
 	f.register(fs)
 	var emails []string
 	fs.Var((*multiFlag)(&emails), "email", "replace the calendar user addresses (repeatable, the first is preferred)")
-	var cfgDB string
-	fs.StringVar(&cfgDB, "database", "", "postgres://… URL or SQLite path ($KALENDS_DATABASE_URL)")
+	cfgDB := databaseFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -290,7 +287,7 @@ func bookableSet(ctx context.Context, e *env, kind backend.PrincipalKind, args [
 	if emails, err = checkEmails(emails); err != nil {
 		return err
 	}
-	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
 		p, err := lookup(ctx, s, kind, pos[0])
 		if err != nil {
 			return err
@@ -333,8 +330,7 @@ func bookableSet(ctx context.Context, e *env, kind backend.PrincipalKind, args [
 
 func bookableDelete(ctx context.Context, e *env, kind backend.PrincipalKind, args []string) error {
 	fs := newFlagSet(e, string(kind)+" delete", string(kind)+" delete NAME")
-	var cfgDB string
-	fs.StringVar(&cfgDB, "database", "", "postgres://… URL or SQLite path ($KALENDS_DATABASE_URL)")
+	cfgDB := databaseFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -342,7 +338,7 @@ func bookableDelete(ctx context.Context, e *env, kind backend.PrincipalKind, arg
 	if len(pos) != 1 {
 		return usageError(e, fs, fmt.Sprintf("exactly one %s name expected", kind))
 	}
-	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
 		p, err := lookup(ctx, s, kind, pos[0])
 		if err != nil {
 			return err

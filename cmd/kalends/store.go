@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"time"
 
 	"github.com/kalends/kalends/backend"
@@ -36,6 +37,12 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return s.Close()
+}
+
+// databaseFlag registers the --database flag of the administration
+// commands; withDatabase falls back to $KALENDS_DATABASE_URL and the default.
+func databaseFlag(fs *flag.FlagSet) *string {
+	return fs.String("database", "", "postgres://… URL or SQLite path ($KALENDS_DATABASE_URL)")
 }
 
 // withDatabase opens the database named by the flag value (or

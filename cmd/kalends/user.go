@@ -61,8 +61,7 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	display := fs.String("display-name", "", "human name shown to others")
 	admin := fs.Bool("admin", false, "allow administrative APIs")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input instead of prompting")
-	var cfgDB string
-	fs.StringVar(&cfgDB, "database", "", "postgres://… URL or SQLite path ($KALENDS_DATABASE_URL)")
+	cfgDB := databaseFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -87,7 +86,7 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
 		p := &backend.Principal{Kind: backend.KindUser, Name: name, DisplayName: *display, Emails: emails, Admin: *admin}
 		if err := s.CreatePrincipal(ctx, p, hash); err != nil {
 			if errors.Is(err, backend.ErrExists) {
@@ -103,8 +102,7 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 func userPasswd(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "user passwd", "user passwd NAME [--password-stdin]")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input instead of prompting")
-	var cfgDB string
-	fs.StringVar(&cfgDB, "database", "", "postgres://… URL or SQLite path ($KALENDS_DATABASE_URL)")
+	cfgDB := databaseFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -112,7 +110,7 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageError(e, fs, "exactly one user name expected")
 	}
-	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
 		id, _, err := s.Credentials(ctx, pos[0])
 		if errors.Is(err, backend.ErrNotFound) {
 			return fmt.Errorf("no user %q", pos[0])
@@ -137,8 +135,7 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 
 func userList(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "user list", "user list")
-	var cfgDB string
-	fs.StringVar(&cfgDB, "database", "", "postgres://… URL or SQLite path ($KALENDS_DATABASE_URL)")
+	cfgDB := databaseFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -146,7 +143,7 @@ func userList(ctx context.Context, e *env, args []string) error {
 	if len(pos) > 0 {
 		return usageError(e, fs, "unexpected arguments")
 	}
-	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
 		users, err := s.ListPrincipals(ctx, backend.KindUser)
 		if err != nil {
 			return err
@@ -162,8 +159,7 @@ func userList(ctx context.Context, e *env, args []string) error {
 
 func userDelete(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "user delete", "user delete NAME")
-	var cfgDB string
-	fs.StringVar(&cfgDB, "database", "", "postgres://… URL or SQLite path ($KALENDS_DATABASE_URL)")
+	cfgDB := databaseFlag(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -171,7 +167,7 @@ func userDelete(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageError(e, fs, "exactly one user name expected")
 	}
-	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
 		p, err := s.Principal(ctx, backend.KindUser, pos[0])
 		if errors.Is(err, backend.ErrNotFound) {
 			return fmt.Errorf("no user %q", pos[0])
