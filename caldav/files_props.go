@@ -98,25 +98,8 @@ func (h *Handler) filePropResponse(pc *propCtx, req *dx.PropRequest) (*dx.Respon
 		return nil, err
 	}
 	add := func(name xml.Name) error {
-		if _, ok := fileProps[name]; ok {
-			v, err := fileLiveValue(pc, name)
-			if err != nil {
-				return err
-			}
-			if v != nil {
-				resp.AddProp(http.StatusOK, v)
-				return nil
-			}
-		} else {
-			for _, p := range dead {
-				if p.Name == name {
-					addDead(resp, p)
-					return nil
-				}
-			}
-		}
-		resp.AddProp(http.StatusNotFound, dx.EmptyProp(name))
-		return nil
+		_, live := fileProps[name]
+		return addValue(resp, name, live, func() (*dx.Element, error) { return fileLiveValue(pc, name) }, dead)
 	}
 	names := req.Names
 	switch req.Kind {

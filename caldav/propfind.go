@@ -253,8 +253,17 @@ func (h *Handler) propResponse(pc *propCtx, req *dx.PropRequest) (*dx.Response, 
 
 // addProp adds one named property to resp: a live value, a dead one, or 404.
 func (h *Handler) addProp(pc *propCtx, resp *dx.Response, name xml.Name, dead []backend.Property) error {
-	if def, ok := liveProps[name]; ok && def.kinds.has(pc.res.kind) {
-		v, err := def.get(pc)
+	def, live := liveProps[name]
+	live = live && def.kinds.has(pc.res.kind)
+	return addValue(resp, name, live, func() (*dx.Element, error) { return def.get(pc) }, dead)
+}
+
+// addValue adds one property to resp: when it is live for the resource,
+// the value get returns (404 if none); otherwise the dead property of that
+// name, or 404.
+func addValue(resp *dx.Response, name xml.Name, live bool, get func() (*dx.Element, error), dead []backend.Property) error {
+	if live {
+		v, err := get()
 		if err != nil {
 			return err
 		}
