@@ -4,56 +4,20 @@ import (
 	"bytes"
 	"net/http"
 	"strings"
-	"time"
-
-	"github.com/kalends/kalends/backend"
 )
 
 // getCollection answers GET on a calendar collection with the whole
-// calendar as one VCALENDAR: every object's components, each VTIMEZONE
-// once. Objects are merged as text so that what clients wrote is kept
-// byte for byte.
+// calendar as one VCALENDAR (see Export).
 func (h *Handler) getCollection(w http.ResponseWriter, r *http.Request, res *resource) error {
-	objs, err := h.store.ListObjects(r.Context(), res.cal.ID, &backend.ListOptions{WithData: true})
+	var body bytes.Buffer
+	last, err := h.Export(r.Context(), &body, res.cal, ExportOptions{})
 	if err != nil {
 		return err
 	}
-	var body bytes.Buffer
-	body.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kalends//Kalends//EN\r\n")
-	if res.cal.DisplayName != "" {
-		body.WriteString("X-WR-CALNAME:" + escapeText(res.cal.DisplayName) + "\r\n")
-	}
-	seenTZ := map[string]bool{}
-	var comps bytes.Buffer
-	for _, o := range objs {
-		for _, b := range splitComponents(o.Data) {
-			if b.name == "VTIMEZONE" {
-				if seenTZ[b.tzid] {
-					continue
-				}
-				seenTZ[b.tzid] = true
-				body.WriteString(b.text)
-				continue
-			}
-			comps.WriteString(b.text)
-		}
-	}
-	body.Write(comps.Bytes())
-	body.WriteString("END:VCALENDAR\r\n")
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("ETag", ctag(res.cal))
-	http.ServeContent(w, r, "", lastModified(res.cal, objs), bytes.NewReader(body.Bytes()))
+	http.ServeContent(w, r, "", last, bytes.NewReader(body.Bytes()))
 	return nil
-}
-
-func lastModified(c *backend.Calendar, objs []*backend.Object) time.Time {
-	t := c.ModifiedAt
-	for _, o := range objs {
-		if o.ModifiedAt.After(t) {
-			t = o.ModifiedAt
-		}
-	}
-	return t
 }
 
 // block is one top-level component of a VCALENDAR, as text.
