@@ -37,6 +37,17 @@ type Store interface {
 	// Credentials returns the user's id and password hash for logging in.
 	Credentials(ctx context.Context, userName string) (id int64, passwordHash string, err error)
 
+	// SetDelegate lets delegateID act for principalID, read-only or
+	// read-write, replacing an earlier grant between the two. ErrNotFound
+	// if either principal does not exist, ErrSelfDelegation if they are one.
+	SetDelegate(ctx context.Context, d Delegation) error
+	// RemoveDelegate revokes a grant. ErrNotFound when there was none.
+	RemoveDelegate(ctx context.Context, principalID, delegateID int64) error
+	// Delegates lists who may act for a principal, ordered by delegate id.
+	Delegates(ctx context.Context, principalID int64) ([]Delegation, error)
+	// DelegatedTo lists whom a delegate may act for, ordered by principal id.
+	DelegatedTo(ctx context.Context, delegateID int64) ([]Delegation, error)
+
 	// ProvisionHome creates the given collections in a principal's home the
 	// first time it is called for that principal and reports whether it did.
 	// Later calls do nothing, even if the user deleted the collections since.

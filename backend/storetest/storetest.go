@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentCreates", testConcurrentCreates},
 		{"Update", testUpdate},
 		{"RoomLock", testRoomLock},
+		{"Delegates", testDelegates},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
