@@ -41,6 +41,12 @@ type Store interface {
 	// read-write, replacing an earlier grant between the two. ErrNotFound
 	// if either principal does not exist, ErrSelfDelegation if they are one.
 	SetDelegate(ctx context.Context, d Delegation) error
+	// ReplaceDelegates makes delegateIDs the whole set of principalID's
+	// delegates of one kind (read-write when write, else read-only), in one
+	// transaction: grants of that kind not listed are revoked, and a listed
+	// delegate holding the other kind is moved. ErrNotFound if a principal
+	// does not exist, ErrSelfDelegation if principalID is listed.
+	ReplaceDelegates(ctx context.Context, principalID int64, write bool, delegateIDs []int64) error
 	// RemoveDelegate revokes a grant. ErrNotFound when there was none.
 	RemoveDelegate(ctx context.Context, principalID, delegateID int64) error
 	// Delegates lists who may act for a principal, ordered by delegate id.

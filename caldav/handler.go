@@ -101,7 +101,7 @@ func (h *Handler) wellKnown(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) serveDAV(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), h.opts.RequestTimeout)
 	defer cancel()
-	r = r.WithContext(ctx)
+	r = withAccess(r.WithContext(ctx))
 	if err := h.ensureHome(ctx, currentUser(ctx)); err != nil {
 		h.writeError(w, r, err)
 		return

@@ -79,7 +79,8 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) error {
 // addresses, and Recipient addresses are answered along with the
 // ATTENDEEs (each address once).
 func (h *Handler) outboxPost(w http.ResponseWriter, r *http.Request, res *resource) error {
-	user := currentUser(r.Context())
+	// The outbox's owner: a delegate asks as the principal it acts for.
+	user := res.principal
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "text/calendar" {
 			return conditionf(http.StatusUnsupportedMediaType, condSupportedCalendarData,

@@ -141,6 +141,8 @@ func (h *Handler) members(ctx context.Context, res *resource) ([]*resource, erro
 		for _, p := range ps {
 			out = append(out, &resource{kind: resPrincipal, pkind: p.Kind, principal: p, path: principalPath(p)})
 		}
+	case resPrincipal:
+		out = proxyGroups(res)
 	case resHomeKind:
 		// Only the user's own home is visible.
 		if user.Kind == res.pkind {

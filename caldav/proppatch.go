@@ -36,7 +36,10 @@ func (h *Handler) proppatch(w http.ResponseWriter, r *http.Request) error {
 	if !res.exists() {
 		return errorf(http.StatusNotFound, "no resource at %s", res.path)
 	}
-	if (res.kind != resCollection && res.kind != resObject) || !res.ownedBy(currentUser(r.Context())) {
+	if res.kind == resProxyGroup {
+		return h.proppatchProxyGroup(w, r, res, updates)
+	}
+	if (res.kind != resCollection && res.kind != resObject) || !h.mayWrite(r.Context(), res) {
 		return conditionf(http.StatusForbidden, condNeedPrivileges, "the properties of %s cannot be changed", res.path)
 	}
 	u, failed := collectUpdates(res, updates, false)

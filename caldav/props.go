@@ -34,8 +34,8 @@ func kinds(ks ...resKind) kindSet {
 func (s kindSet) has(k resKind) bool { return s&(1<<k) != 0 }
 
 var (
-	allKinds      = kinds(resRoot, resPrincipals, resPrincipalKind, resPrincipal, resCalendars, resHomeKind, resHome, resCollection, resObject)
-	collKinds     = allKinds &^ kinds(resObject)
+	allKinds      = kinds(resRoot, resPrincipals, resPrincipalKind, resPrincipal, resProxyGroup, resCalendars, resHomeKind, resHome, resCollection, resObject)
+	collKinds     = allKinds &^ kinds(resObject, resProxyGroup)
 	calendarOnly  = kinds(resCollection)
 	principalOnly = kinds(resPrincipal)
 )
@@ -61,6 +61,7 @@ func init() {
 	liveProps = map[xml.Name]*propDef{}
 	registerDAVProps()
 	registerPrincipalProps()
+	registerProxyProps()
 	registerCalendarProps()
 	registerObjectProps()
 }
@@ -100,11 +101,11 @@ func registerDAVProps() {
 			u.DisplayName = &s
 			return nil
 		}})
-	register(dx.DAVName("owner"), &propDef{kinds: kinds(resHome, resCollection, resObject, resPrincipal), get: func(pc *propCtx) (*dx.Element, error) {
+	register(dx.DAVName("owner"), &propDef{kinds: kinds(resHome, resCollection, resObject, resPrincipal, resProxyGroup), get: func(pc *propCtx) (*dx.Element, error) {
 		return dx.HrefProp(dx.DAVName("owner"), pc.h.href(principalPath(pc.res.principal))), nil
 	}})
 	register(dx.DAVName("current-user-privilege-set"), &propDef{kinds: allKinds, hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
-		return dx.CurrentUserPrivilegeSet(privileges(pc.user, pc.res)...), nil
+		return dx.CurrentUserPrivilegeSet(privileges(pc)...), nil
 	}})
 	register(dx.DAVName("supported-report-set"), &propDef{kinds: allKinds, hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
 		return dx.SupportedReportSet(supportedReports(pc.res)...), nil
@@ -161,6 +162,11 @@ func getDisplayName(pc *propCtx) (*dx.Element, error) {
 		name = "Kalends"
 	case resPrincipal, resHome:
 		name = pc.res.principal.Display()
+	case resProxyGroup:
+		name = pc.res.principal.Display() + " (read-only delegates)"
+		if pc.res.proxyWrite {
+			name = pc.res.principal.Display() + " (delegates)"
+		}
 	case resCollection:
 		name = pc.res.cal.DisplayName
 	case resPrincipalKind, resHomeKind:
@@ -181,6 +187,11 @@ func resourceTypes(r *resource) []xml.Name {
 		return nil
 	case resPrincipal:
 		return []xml.Name{coll, dx.DAVName("principal")}
+	case resProxyGroup:
+		if r.proxyWrite {
+			return []xml.Name{dx.DAVName("principal"), dx.CSName("calendar-proxy-write")}
+		}
+		return []xml.Name{dx.DAVName("principal"), dx.CSName("calendar-proxy-read")}
 	case resCollection:
 		switch r.cal.Kind {
 		case backend.CollectionInbox:
@@ -193,11 +204,13 @@ func resourceTypes(r *resource) []xml.Name {
 	return []xml.Name{coll}
 }
 
-// privileges is the truth about what user may do to r (RFC 3744 §5.4):
-// everything in their own home, reading elsewhere.
-func privileges(user *backend.Principal, r *resource) []xml.Name {
+// privileges is the truth about what the user may do to a resource (RFC
+// 3744 §5.4): everything in their own home and in those delegated to them
+// read-write, reading elsewhere.
+func privileges(pc *propCtx) []xml.Name {
+	user, r := pc.user, pc.res
 	read := []xml.Name{privRead, privReadCUPS, privReadFreeBusy}
-	if r.ownedBy(user) && r.kind != resPrincipal {
+	if r.kind != resPrincipal && pc.h.mayWrite(pc.ctx, r) {
 		own := append(read, privAll, privWrite, privWriteProps, privWriteContent, privBind, privUnbind, privReadACL)
 		// The scheduling privileges of RFC 6638 §6: the owner sends from
 		// the outbox (§6.2, free-busy POST) and the server delivers to
@@ -212,7 +225,7 @@ func privileges(user *backend.Principal, r *resource) []xml.Name {
 		}
 		return own
 	}
-	if r.kind == resPrincipal && r.ownedBy(user) {
+	if (r.kind == resPrincipal || r.kind == resProxyGroup) && r.ownedBy(user) {
 		return append(read, privWriteProps)
 	}
 	return read

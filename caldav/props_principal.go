@@ -16,7 +16,6 @@ func registerPrincipalProps() {
 			return dx.HrefProp(n, pc.h.href(path(pc.res.principal))), nil
 		}})
 	}
-	hrefProp("principal-URL", dx.NSDAV, principalPath)
 	hrefProp("calendar-home-set", dx.NSCalDAV, homePath)
 	hrefProp("schedule-inbox-URL", dx.NSCalDAV, func(p *backend.Principal) string { return homePath(p) + "inbox/" })
 	hrefProp("schedule-outbox-URL", dx.NSCalDAV, func(p *backend.Principal) string { return homePath(p) + "outbox/" })
@@ -85,20 +84,6 @@ func registerPrincipalProps() {
 		}
 		return dx.TextProp(dx.Name(dx.NSKalends, "location"), pc.res.principal.Location), nil
 	}})
-	// Groups and delegation do not exist yet: empty sets, never 404, since
-	// Apple's delegation pane breaks on a 404 (CLIENTS.md).
-	for _, n := range []string{"group-member-set", "group-membership"} {
-		name := dx.DAVName(n)
-		register(name, &propDef{kinds: principalOnly, hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
-			return dx.NewElement(name), nil
-		}})
-	}
-	for _, n := range []string{"calendar-proxy-read-for", "calendar-proxy-write-for"} {
-		name := dx.CSName(n)
-		register(name, &propDef{kinds: principalOnly, hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
-			return dx.NewElement(name), nil
-		}})
-	}
 }
 
 // cuType is the iCalendar CUTYPE (RFC 5545 §3.2.3) of a principal kind.

@@ -23,27 +23,29 @@ const (
 	resCollection                   // /dav/calendars/users/NAME/CAL/
 	resObject                       // /dav/calendars/users/NAME/CAL/OBJ
 	resFile                         // /dav/calendars/users/NAME/CAL/COL/… (files.go)
+	resProxyGroup                   // /dav/principals/users/NAME/calendar-proxy-write/ (props_proxy.go)
 )
 
 // resource is what a request path resolves to. Collections and objects may
 // not exist yet (cal == nil, obj == nil) for methods that create them.
 type resource struct {
-	kind      resKind
-	path      string // canonical path; collections end in "/"
-	pkind     backend.PrincipalKind
-	principal *backend.Principal // owner, for principal/home/collection/object
-	calURI    string
-	cal       *backend.Calendar
-	objURI    string
-	obj       *backend.Object // loaded by handlers that need it
-	filePath  string          // resFile: path relative to the calendar
-	file      *backend.File   // resFile: nil when it does not exist
+	kind       resKind
+	path       string // canonical path; collections end in "/"
+	pkind      backend.PrincipalKind
+	principal  *backend.Principal // owner, for principal/home/collection/object
+	calURI     string
+	cal        *backend.Calendar
+	objURI     string
+	obj        *backend.Object // loaded by handlers that need it
+	filePath   string          // resFile: path relative to the calendar
+	file       *backend.File   // resFile: nil when it does not exist
+	proxyWrite bool            // resProxyGroup: the read-write group
 }
 
 // isCollection reports whether the resource is a collection.
 func (r *resource) isCollection() bool {
 	switch r.kind {
-	case resObject:
+	case resObject, resProxyGroup:
 		return false
 	case resFile:
 		return strings.HasSuffix(r.filePath, "/")
@@ -64,7 +66,7 @@ func (r *resource) exists() bool {
 	return true
 }
 
-// ownedBy reports whether user may read and write the resource's home.
+// ownedBy reports whether user is the principal the resource belongs to.
 func (r *resource) ownedBy(user *backend.Principal) bool {
 	return r.principal != nil && user != nil && r.principal.ID == user.ID
 }
@@ -88,10 +90,11 @@ func collectionPath(p *backend.Principal, c *backend.Calendar) string {
 }
 
 // resolve maps a request path to a resource. It loads the principal and
-// collection (when they exist) and enforces access: a user reaches only
-// their own home; any other home answers 403 whether or not it exists, so
-// that names do not leak. Principal resources are readable by every user
-// (they are the directory that attendee search reads).
+// collection (when they exist) and enforces access: a user reaches their
+// own home and those delegated to them (access.go); any other home answers
+// 403 whether or not it exists, so that names do not leak. Principal
+// resources are readable by every user (they are the directory that
+// attendee search reads).
 func (h *Handler) resolve(ctx context.Context, path string) (*resource, error) {
 	if res, ok := resolvedFor(ctx, path); ok {
 		return res, nil
@@ -128,17 +131,21 @@ func (h *Handler) resolve(ctx context.Context, path string) (*resource, error) {
 	if len(segs) == 2 {
 		return &resource{kind: resHomeKind, path: calendarsRoot + segs[1] + "/", pkind: kind}, nil
 	}
+	owner := user
 	if user == nil || user.Kind != kind || user.Name != segs[2] {
-		return nil, conditionf(http.StatusForbidden, condNeedPrivileges, "you may only access your own calendars")
+		var err error
+		if owner, err = h.delegatedHome(ctx, kind, segs[2]); err != nil {
+			return nil, err
+		}
 	}
-	res := &resource{kind: resHome, pkind: kind, principal: user, path: homePath(user)}
+	res := &resource{kind: resHome, pkind: kind, principal: owner, path: homePath(owner)}
 	if len(segs) == 3 {
 		return res, nil
 	}
 	res.calURI = segs[3]
 	res.kind = resCollection
 	res.path += segs[3] + "/"
-	cal, err := h.store.Calendar(ctx, user.ID, segs[3])
+	cal, err := h.store.Calendar(ctx, owner.ID, segs[3])
 	switch {
 	case err == nil:
 		res.cal = cal
@@ -153,12 +160,12 @@ func (h *Handler) resolve(ctx context.Context, path string) (*resource, error) {
 	}
 	if len(segs) > 5 || trailing || res.cal == nil {
 		// Nothing lives below an object, and objects need a collection.
-		return &resource{kind: resObject, path: path, principal: user, calURI: segs[3], cal: res.cal, objURI: segs[len(segs)-1]},
+		return &resource{kind: resObject, path: path, principal: owner, calURI: segs[3], cal: res.cal, objURI: segs[len(segs)-1]},
 			errMissingParent
 	}
 	res.kind = resObject
 	res.objURI = segs[4]
-	res.path = homePath(user) + segs[3] + "/" + segs[4]
+	res.path = homePath(owner) + segs[3] + "/" + segs[4]
 	return res, nil
 }
 
@@ -171,7 +178,7 @@ func (h *Handler) resolvePrincipal(ctx context.Context, path string, segs []stri
 		return &resource{kind: resPrincipals, path: principalsRoot}, nil
 	}
 	kind, ok := kindFromSegment(segs[0])
-	if !ok || len(segs) > 2 {
+	if !ok || len(segs) > 3 {
 		return nil, errorf(http.StatusNotFound, "no resource at %s", path)
 	}
 	if len(segs) == 1 {
@@ -183,5 +190,9 @@ func (h *Handler) resolvePrincipal(ctx context.Context, path string, segs []stri
 	} else if err != nil {
 		return nil, err
 	}
-	return &resource{kind: resPrincipal, pkind: kind, principal: p, path: principalPath(p)}, nil
+	res := &resource{kind: resPrincipal, pkind: kind, principal: p, path: principalPath(p)}
+	if len(segs) == 3 {
+		return proxyGroup(res, segs[2], path)
+	}
+	return res, nil
 }

@@ -20,7 +20,8 @@ import (
 func (h *Handler) putScheduled(w http.ResponseWriter, r *http.Request, res *resource, req *backend.PutObjectRequest,
 	newCal *goical.Calendar, sent []byte) error {
 	ctx := r.Context()
-	actor := currentUser(ctx)
+	// A delegate schedules as the owner of the calendar it writes to.
+	actor := res.principal
 	pre, err := h.store.Object(ctx, res.cal.ID, res.objURI)
 	if err != nil && !errors.Is(err, backend.ErrNotFound) {
 		return err
@@ -108,7 +109,8 @@ func (h *Handler) putScheduled(w http.ResponseWriter, r *http.Request, res *reso
 // checked inside the transaction (RFC 6638 §8.3).
 func (h *Handler) deleteScheduled(r *http.Request, res *resource, ifMatch string) error {
 	ctx := r.Context()
-	actor := currentUser(ctx)
+	// A delegate schedules as the owner of the calendar it writes to.
+	actor := res.principal
 	pre, err := h.store.Object(ctx, res.cal.ID, res.objURI)
 	if err != nil {
 		return err

@@ -13,29 +13,46 @@ import (
 
 // SetDelegate implements backend.Store.
 func (s *Store) SetDelegate(ctx context.Context, d backend.Delegation) error {
-	if d.PrincipalID == d.DelegateID {
-		return backend.ErrSelfDelegation
-	}
+	return s.tx(ctx, func(tx pgx.Tx) error { return setDelegate(ctx, tx, d) })
+}
+
+// ReplaceDelegates implements backend.Store.
+func (s *Store) ReplaceDelegates(ctx context.Context, principalID int64, write bool, delegateIDs []int64) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM principals WHERE id IN ($1, $2)`, d.PrincipalID, d.DelegateID).Scan(&n); err != nil {
-			return fmt.Errorf("postgres: delegate: %w", err)
+		if _, err := tx.Exec(ctx, `DELETE FROM delegates WHERE principal_id = $1 AND can_write = $2`, principalID, write); err != nil {
+			return fmt.Errorf("postgres: replace delegates: %w", err)
 		}
-		if n != 2 {
-			return fmt.Errorf("postgres: delegate: principal: %w", backend.ErrNotFound)
-		}
-		// A principal deleted between the check and the insert fails the
-		// foreign key: reported as not found too.
-		_, err := tx.Exec(ctx, `INSERT INTO delegates (principal_id, delegate_id, can_write) VALUES ($1, $2, $3)
-			ON CONFLICT (principal_id, delegate_id) DO UPDATE SET can_write = excluded.can_write`, d.PrincipalID, d.DelegateID, d.Write)
-		if isForeignKeyViolation(err) {
-			return fmt.Errorf("postgres: delegate: principal: %w", backend.ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("postgres: delegate: %w", err)
+		for _, id := range delegateIDs {
+			if err := setDelegate(ctx, tx, backend.Delegation{PrincipalID: principalID, DelegateID: id, Write: write}); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
+}
+
+func setDelegate(ctx context.Context, tx pgx.Tx, d backend.Delegation) error {
+	if d.PrincipalID == d.DelegateID {
+		return backend.ErrSelfDelegation
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM principals WHERE id IN ($1, $2)`, d.PrincipalID, d.DelegateID).Scan(&n); err != nil {
+		return fmt.Errorf("postgres: delegate: %w", err)
+	}
+	if n != 2 {
+		return fmt.Errorf("postgres: delegate: principal: %w", backend.ErrNotFound)
+	}
+	// A principal deleted between the check and the insert fails the
+	// foreign key: reported as not found too.
+	_, err := tx.Exec(ctx, `INSERT INTO delegates (principal_id, delegate_id, can_write) VALUES ($1, $2, $3)
+		ON CONFLICT (principal_id, delegate_id) DO UPDATE SET can_write = excluded.can_write`, d.PrincipalID, d.DelegateID, d.Write)
+	if isForeignKeyViolation(err) {
+		return fmt.Errorf("postgres: delegate: principal: %w", backend.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: delegate: %w", err)
+	}
+	return nil
 }
 
 // RemoveDelegate implements backend.Store.

@@ -10,21 +10,38 @@ import (
 
 // SetDelegate implements backend.Store.
 func (s *Store) SetDelegate(ctx context.Context, d backend.Delegation) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return setDelegate(ctx, tx, d) })
+}
+
+func setDelegate(ctx context.Context, tx *sql.Tx, d backend.Delegation) error {
 	if d.PrincipalID == d.DelegateID {
 		return backend.ErrSelfDelegation
 	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM principals WHERE id IN (?, ?)`, d.PrincipalID, d.DelegateID).Scan(&n); err != nil {
+		return fmt.Errorf("sqlite: delegate: %w", err)
+	}
+	if n != 2 {
+		return fmt.Errorf("sqlite: delegate: principal: %w", backend.ErrNotFound)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO delegates (principal_id, delegate_id, can_write) VALUES (?, ?, ?)
+		ON CONFLICT (principal_id, delegate_id) DO UPDATE SET can_write = excluded.can_write`, d.PrincipalID, d.DelegateID, d.Write)
+	if err != nil {
+		return fmt.Errorf("sqlite: delegate: %w", err)
+	}
+	return nil
+}
+
+// ReplaceDelegates implements backend.Store.
+func (s *Store) ReplaceDelegates(ctx context.Context, principalID int64, write bool, delegateIDs []int64) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM principals WHERE id IN (?, ?)`, d.PrincipalID, d.DelegateID).Scan(&n); err != nil {
-			return fmt.Errorf("sqlite: delegate: %w", err)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM delegates WHERE principal_id = ? AND can_write = ?`, principalID, write); err != nil {
+			return fmt.Errorf("sqlite: replace delegates: %w", err)
 		}
-		if n != 2 {
-			return fmt.Errorf("sqlite: delegate: principal: %w", backend.ErrNotFound)
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO delegates (principal_id, delegate_id, can_write) VALUES (?, ?, ?)
-			ON CONFLICT (principal_id, delegate_id) DO UPDATE SET can_write = excluded.can_write`, d.PrincipalID, d.DelegateID, d.Write)
-		if err != nil {
-			return fmt.Errorf("sqlite: delegate: %w", err)
+		for _, id := range delegateIDs {
+			if err := setDelegate(ctx, tx, backend.Delegation{PrincipalID: principalID, DelegateID: id, Write: write}); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -70,6 +70,45 @@ func testDelegates(t *testing.T, s backend.Store) {
 		t.Errorf("second RemoveDelegate: err = %v, want ErrNotFound", err)
 	}
 
+	// Replacing a group's members: carol joins the read-write group,
+	// moving out of nothing; bob (read-write) is dropped from it; a
+	// refused replacement changes nothing.
+	if err := s.SetDelegate(c, backend.Delegation{PrincipalID: room.ID, DelegateID: alice.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReplaceDelegates(c, room.ID, true, []int64{carol.ID, alice.ID}); err != nil {
+		t.Fatal(err)
+	}
+	wantRoom := []backend.Delegation{
+		{PrincipalID: room.ID, DelegateID: alice.ID, Write: true},
+		{PrincipalID: room.ID, DelegateID: carol.ID, Write: true},
+	}
+	if got, err := s.Delegates(c, room.ID); err != nil || !reflect.DeepEqual(got, wantRoom) {
+		t.Fatalf("after ReplaceDelegates, Delegates(room) = %+v, %v; want %+v", got, err, wantRoom)
+	}
+	if err := s.ReplaceDelegates(c, room.ID, true, []int64{bob.ID, room.ID}); !errors.Is(err, backend.ErrSelfDelegation) {
+		t.Errorf("ReplaceDelegates listing the principal itself: err = %v, want ErrSelfDelegation", err)
+	}
+	if err := s.ReplaceDelegates(c, room.ID, true, []int64{bob.ID, 1 << 40}); !errors.Is(err, backend.ErrNotFound) {
+		t.Errorf("ReplaceDelegates with an unknown principal: err = %v, want ErrNotFound", err)
+	}
+	if got, err := s.Delegates(c, room.ID); err != nil || !reflect.DeepEqual(got, wantRoom) {
+		t.Fatalf("a refused ReplaceDelegates changed the grants: %+v, %v; want %+v", got, err, wantRoom)
+	}
+	// Emptying the read-only group leaves the read-write one alone.
+	if err := s.ReplaceDelegates(c, room.ID, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Delegates(c, room.ID); !reflect.DeepEqual(got, wantRoom) {
+		t.Fatalf("emptying the read-only group changed the read-write one: %+v", got)
+	}
+	if err := s.ReplaceDelegates(c, room.ID, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetDelegate(c, backend.Delegation{PrincipalID: room.ID, DelegateID: bob.ID, Write: true}); err != nil {
+		t.Fatal(err)
+	}
+
 	// Deleting either end removes the grant.
 	if err := s.DeletePrincipal(c, bob.ID); err != nil {
 		t.Fatal(err)

@@ -59,6 +59,7 @@ func init() {
 		{"user", "manage user accounts: add, passwd, list, delete", runUser},
 		{"room", "manage rooms: add, list, set, delete", runRoom},
 		{"resource", "manage resources: add, list, set, delete", runResource},
+		{"delegate", "manage who acts for a user, room or resource: add, remove, list", runDelegate},
 		{"version", "print the version", runVersion},
 	}
 }
