@@ -20,7 +20,7 @@ import (
 // backend.Principal.BookingPolicy ("" stands for the first).
 var bookingPolicies = []string{"accept-if-free", "always-accept", "always-decline", "manual"}
 
-const policyHelp = "booking policy: accept-if-free (the default: accept if free, decline if busy), always-accept, always-decline or manual"
+const policyHelp = "booking policy: accept-if-free (the default: accept if free, decline if busy), always-accept, always-decline or manual (its delegates answer: kalends delegate add)"
 
 // runRoom and runResource manage the principals that book themselves:
 // rooms (CUTYPE=ROOM) and resources (CUTYPE=RESOURCE). Both have the same
