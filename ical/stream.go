@@ -3,9 +3,14 @@ package ical
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
+	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -23,10 +28,11 @@ type StreamIndex struct {
 	// appears: one per UID, and one per component without UID.
 	Objects []*StreamObject
 	// Problems are defects of the stream that belong to no object: an
-	// END without BEGIN, a component that is not iCalendar.
+	// END without BEGIN, a VTIMEZONE that does not parse.
 	Problems []*Error
-	// Warnings are lines the index skipped (after the last VCALENDAR,
-	// too long to keep) without rejecting anything.
+	// Warnings are what the index skipped without rejecting anything:
+	// content outside any VCALENDAR, a component out of place, an empty
+	// VCALENDAR.
 	Warnings []Warning
 	// Bytes and Lines are the size of the stream read.
 	Bytes int64
@@ -37,9 +43,14 @@ type StreamIndex struct {
 
 // StreamObject is one calendar object of a stream.
 type StreamObject struct {
-	UID  string // "" for a component without UID
-	Name string // its first component's name: VEVENT, VTODO…
-	Line int    // the line its first component begins on
+	// UID is the object's UID. A component without one gets one derived
+	// from its content (UIDDerived), as importing clients assign one (RFC
+	// 5545 §3.8.4.7 requires it), so that reading the stream again gives
+	// the same UID; ReadObject writes it into the component.
+	UID        string
+	UIDDerived bool
+	Name       string // its first component's name: VEVENT, VTODO…
+	Line       int    // the line its first component begins on
 	// Err is set when the stream itself shows the object broken (a
 	// component or its VCALENDAR not closed): it must not be stored.
 	Err *Error
@@ -85,7 +96,8 @@ var topLevelOnly = map[string]bool{
 // stream as a whole is unusable: it is not iCalendar, holds no VCALENDAR,
 // or could not be read.
 func IndexStream(r io.Reader) (*StreamIndex, error) {
-	s := &streamScanner{ix: &StreamIndex{}, byUID: map[string]int{}, uidLine: map[string]int{}, headers: map[string]string{}, tzids: map[string]string{}}
+	s := &streamScanner{ix: &StreamIndex{}, byUID: map[string]int{}, uidLine: map[string]int{}, headers: map[string]string{},
+		tzids: map[string]string{}, sum: sha256.New(), derived: map[string]int{}, badZones: map[zoneKey]*Error{}}
 	lr := &lineReader{r: bufio.NewReaderSize(r, 64<<10)}
 	var cur logicalLine
 	pending := false
@@ -200,7 +212,17 @@ type streamScanner struct {
 	hLines   []int32
 	zones    map[string]streamComp
 	calObjs  []int // objects with a component in the current VCALENDAR
+	calComps int   // top-level components in the current VCALENDAR
 	comp     *openComp
+	sum      hash.Hash          // of the open component's lines, for derived UIDs
+	derived  map[string]int     // derived UID → how many components had it
+	badZones map[zoneKey]*Error // VTIMEZONEs that do not parse
+}
+
+// zoneKey names one VTIMEZONE: its VCALENDAR and TZID.
+type zoneKey struct {
+	cal  int32
+	tzid string
 }
 
 // openComp is the top-level component being read.
@@ -210,6 +232,13 @@ type openComp struct {
 	uid   string
 	tzid  string // of a VTIMEZONE
 	noUID bool
+	// text and lines hold a VTIMEZONE's lines, checked at its END.
+	text  strings.Builder
+	lines []int32
+}
+
+func (s *streamScanner) warn(line int, format string, args ...any) {
+	s.ix.Warnings = append(s.ix.Warnings, Warning{Line: line, Reason: fmt.Sprintf(format, args...)})
 }
 
 func (s *streamScanner) intern(m map[string]string, v string) string {
@@ -225,17 +254,21 @@ func (s *streamScanner) handle(l *logicalLine) error {
 	name, params, value := splitContentLine(string(l.text))
 	switch name {
 	case "BEGIN":
-		return s.begin(strings.ToUpper(strings.TrimSpace(value)), l)
+		err := s.begin(strings.ToUpper(strings.TrimSpace(value)), l)
+		s.record(l)
+		return err
 	case "END":
+		s.record(l)
 		s.end(strings.ToUpper(strings.TrimSpace(value)), l)
 		return nil
 	}
+	s.record(l)
 	switch {
 	case s.depth == 0 && !s.seen:
 		return &Error{Condition: CondValidData, Line: l.line,
 			Reason: fmt.Sprintf("not iCalendar: line %d does not begin a VCALENDAR (%q)", l.line, truncate(string(l.text), 40))}
 	case s.depth == 0:
-		s.ix.Warnings = append(s.ix.Warnings, Warning{Line: l.line, Reason: "content outside any VCALENDAR ignored"})
+		s.warn(l.line, "content outside any VCALENDAR ignored")
 	case s.depth == 1:
 		s.headerLine(name, l)
 	case s.comp == nil:
@@ -246,12 +279,30 @@ func (s *streamScanner) handle(l *logicalLine) error {
 	return nil
 }
 
+// record feeds a line of the open top-level component to its hash and,
+// for a VTIMEZONE, to its text.
+func (s *streamScanner) record(l *logicalLine) {
+	c := s.comp
+	if c == nil {
+		return
+	}
+	s.sum.Write(l.text)
+	s.sum.Write([]byte{'\n'})
+	if c.name == "VTIMEZONE" && c.text.Len() < maxLogical {
+		n := c.text.Len()
+		FoldLine(&c.text, string(l.text))
+		for range strings.Count(c.text.String()[n:], "\r\n") {
+			c.lines = append(c.lines, int32(l.line))
+		}
+	}
+}
+
 func (s *streamScanner) headerLine(name string, l *logicalLine) {
 	switch {
 	case name == "METHOD":
 		// A calendar object resource must not have one (RFC 4791 §4.1).
 	case l.long:
-		s.ix.Warnings = append(s.ix.Warnings, Warning{Line: l.line, Reason: fmt.Sprintf("calendar property %s longer than %d bytes skipped", name, maxLogical)})
+		s.warn(l.line, "calendar property %s longer than %d bytes skipped", name, maxLogical)
 	default:
 		var b strings.Builder
 		FoldLine(&b, string(l.text))
@@ -275,7 +326,8 @@ func (s *streamScanner) componentLine(name, params, value string) {
 	}
 	switch name {
 	case "UID":
-		c.uid, c.noUID = strings.TrimSpace(value), false
+		c.uid = strings.TrimSpace(value)
+		c.noUID = c.uid == ""
 	case "RECURRENCE-ID":
 		c.c.rid = strings.TrimSpace(value)
 	case "SEQUENCE":
@@ -296,7 +348,7 @@ func (s *streamScanner) begin(name string, l *logicalLine) error {
 	case s.depth == 0:
 		if !s.seen && !topLevelOnly[name] {
 			return &Error{Condition: CondValidData, Line: l.line,
-				Reason: fmt.Sprintf("not iCalendar: the stream begins with %s, not VCALENDAR", truncate(name, 40))}
+				Reason: fmt.Sprintf("not iCalendar: the stream begins with %q, not VCALENDAR", truncate(name, 40))}
 		}
 		s.openCal(l.line, true) // a bare component
 	case name == "VCALENDAR":
@@ -310,8 +362,16 @@ func (s *streamScanner) begin(name string, l *logicalLine) error {
 	s.depth++
 	if s.depth == 2 {
 		s.comp = nil
-		if topLevelOnly[name] {
+		s.calComps++
+		switch {
+		case topLevelOnly[name]:
 			s.comp = &openComp{name: name, noUID: true, c: streamComp{line: int32(l.line), start: l.start, cal: int32(len(s.ix.cals) - 1)}}
+			s.sum.Reset()
+		case !strings.HasPrefix(name, "X-"):
+			// RFC 5545 §3.6: a VCALENDAR holds calendar components and
+			// x-comps; a STANDARD or VALARM out of place (RFC 2445 example
+			// streams have them) holds nothing to store.
+			s.warn(l.line, "%s cannot stand directly in a VCALENDAR; ignored", truncate(name, 40))
 		}
 	}
 	return nil
@@ -325,6 +385,11 @@ func (s *streamScanner) end(name string, l *logicalLine) {
 		s.componentNotClosed()
 		s.closeCal()
 	case s.depth == 1 && name == "VCALENDAR":
+		if s.calComps == 0 {
+			// RFC 5545 §3.4 wants at least one component; parser test
+			// files often have none. There is nothing to store either way.
+			s.warn(s.calLine, "the VCALENDAR beginning on line %d holds no component: nothing to import", s.calLine)
+		}
 		s.closeCal()
 	case s.depth == 1:
 		s.ix.Problems = append(s.ix.Problems, dataErr(l.line, "END:%s without BEGIN", truncate(name, 40)))
@@ -344,7 +409,7 @@ func (s *streamScanner) end(name string, l *logicalLine) {
 func (s *streamScanner) openCal(line int, implicit bool) {
 	s.seen, s.depth, s.calLine, s.implicit = true, 1, line, implicit
 	s.header.Reset()
-	s.hLines, s.zones, s.calObjs = nil, nil, nil
+	s.hLines, s.zones, s.calObjs, s.calComps = nil, nil, nil, 0
 	if implicit {
 		s.header.WriteString("VERSION:2.0\r\nPRODID:-//Kalends//import//EN\r\n")
 		s.hLines = []int32{int32(line), int32(line)}
@@ -367,14 +432,14 @@ func (s *streamScanner) notClosed(line int) {
 		return
 	}
 	s.componentNotClosed()
-	err := dataErr(s.calLine, "the VCALENDAR beginning on line %d is not closed before line %d (truncated?)", s.calLine, line)
+	msg := fmt.Sprintf("the VCALENDAR beginning on line %d is not closed before line %d (truncated?)", s.calLine, line)
 	for _, i := range s.calObjs {
-		if s.ix.Objects[i].Err == nil {
-			s.ix.Objects[i].Err = err
+		if o := s.ix.Objects[i]; o.Err == nil {
+			o.Err = dataErr(o.Line, "%s", msg)
 		}
 	}
 	if len(s.calObjs) == 0 {
-		s.ix.Problems = append(s.ix.Problems, err)
+		s.ix.Problems = append(s.ix.Problems, dataErr(s.calLine, "%s", msg))
 	}
 	s.closeCal()
 }
@@ -399,25 +464,32 @@ func (s *streamScanner) finishComp(end int64, bad *Error) {
 	}
 	c.c.end = end
 	if c.name == "VTIMEZONE" {
-		if bad == nil && c.tzid != "" {
-			if s.zones == nil {
-				s.zones = map[string]streamComp{}
-			}
-			s.zones[c.tzid] = c.c
+		if bad == nil {
+			s.finishZone(c)
 		}
 		return
+	}
+	if c.noUID || c.uid == "" {
+		sum := s.sum.Sum(nil)
+		c.uid = "import-" + hex.EncodeToString(sum[:16])
+		if n := s.derived[c.uid] + 1; n > 1 {
+			s.derived[c.uid] = n
+			c.uid += "-" + strconv.Itoa(n)
+		} else {
+			s.derived[c.uid] = 1
+		}
 	}
 	// Keyed by type and UID, as SplitByUID does: a VTODO sharing a
 	// VEVENT's UID is another object, which the UID check below rejects.
 	key, i, ok := c.name+"\x00"+c.uid, -1, false
-	if !c.noUID && c.uid != "" {
+	if !c.noUID {
 		i, ok = s.byUID[key]
 	}
 	if !ok {
 		i = len(s.ix.Objects)
-		o := &StreamObject{UID: c.uid, Name: c.name, Line: int(c.c.line), first: c.c}
+		o := &StreamObject{UID: c.uid, UIDDerived: c.noUID, Name: c.name, Line: int(c.c.line), first: c.c}
 		s.ix.Objects = append(s.ix.Objects, o)
-		if !c.noUID && c.uid != "" {
+		if !c.noUID {
 			s.byUID[key] = i
 			if other, taken := s.uidLine[c.uid]; taken {
 				o.Err = &Error{Condition: CondValidObject, Line: o.Line, Reason: fmt.Sprintf(
@@ -464,7 +536,22 @@ func (s *streamScanner) finish(lastLine int) {
 	if s.depth > 0 {
 		s.notClosed(lastLine + 1)
 	}
-	s.byUID, s.uidLine, s.headers, s.tzids = nil, nil, nil, nil
+	// A broken VTIMEZONE that an object uses fails that object when it is
+	// read back and parsed; one that none uses is reported here.
+	if len(s.badZones) > 0 {
+		for _, o := range s.ix.Objects {
+			for _, c := range append([]streamComp{o.first}, o.more...) {
+				for _, tz := range c.tzids {
+					delete(s.badZones, zoneKey{c.cal, tz})
+				}
+			}
+		}
+		for _, err := range s.badZones {
+			s.ix.Problems = append(s.ix.Problems, err)
+		}
+		sort.Slice(s.ix.Problems, func(i, j int) bool { return s.ix.Problems[i].Line < s.ix.Problems[j].Line })
+	}
+	s.byUID, s.uidLine, s.headers, s.tzids, s.derived, s.badZones = nil, nil, nil, nil, nil, nil
 }
 
 // splitContentLine splits "NAME;params:value" into the upper-case name,
@@ -537,4 +624,31 @@ func containsString(l []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// finishZone files a VTIMEZONE under its TZID, checking that it parses:
+// a producer's broken zone must not pass unnoticed because no object
+// happened to use it.
+func (s *streamScanner) finishZone(c *openComp) {
+	key := zoneKey{c.c.cal, s.intern(s.tzids, c.tzid)}
+	text := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kalends//check//EN\r\n" + c.text.String() + "END:VCALENDAR\r\n"
+	_, err := Parse([]byte(text))
+	var ie *Error
+	switch {
+	case errors.As(err, &ie):
+		line := int(c.c.line)
+		if n := ie.Line - 4; n >= 0 && n < len(c.lines) {
+			line = int(c.lines[n])
+		}
+		s.badZones[key] = dataErr(line, "VTIMEZONE %s: %s", truncate(c.tzid, 40), ie.Reason)
+	case err != nil:
+		s.badZones[key] = dataErr(int(c.c.line), "VTIMEZONE %s: %v", truncate(c.tzid, 40), err)
+	case c.tzid == "":
+		s.warn(int(c.c.line), "VTIMEZONE without TZID ignored: nothing can refer to it")
+		return
+	}
+	if s.zones == nil {
+		s.zones = map[string]streamComp{}
+	}
+	s.zones[key.tzid] = c.c
 }

@@ -54,14 +54,18 @@ func (ix *StreamIndex) ReadObject(ra io.ReaderAt, o *StreamObject) (*ObjectText,
 			}
 			seen[tz] = true
 			if z, ok := ix.cals[c.cal].zones[tz]; ok {
-				if err := t.copyRange(&b, ra, z); err != nil {
+				if err := t.copyRange(&b, ra, z, ""); err != nil {
 					return nil, err
 				}
 			}
 		}
 	}
-	for _, c := range comps {
-		if err := t.copyRange(&b, ra, c); err != nil {
+	for i, c := range comps {
+		uid := ""
+		if i == 0 && o.UIDDerived {
+			uid = "UID:" + o.UID
+		}
+		if err := t.copyRange(&b, ra, c, uid); err != nil {
 			return nil, err
 		}
 	}
@@ -71,8 +75,9 @@ func (ix *StreamIndex) ReadObject(ra io.ReaderAt, o *StreamObject) (*ObjectText,
 	return t, nil
 }
 
-// copyRange appends the lines of one component to b.
-func (t *ObjectText) copyRange(b *bytes.Buffer, ra io.ReaderAt, c streamComp) error {
+// copyRange appends the lines of one component to b, and extra (when not
+// "") after its BEGIN line.
+func (t *ObjectText) copyRange(b *bytes.Buffer, ra io.ReaderAt, c streamComp, extra string) error {
 	buf := make([]byte, c.end-c.start)
 	if n, err := ra.ReadAt(buf, c.start); n < len(buf) {
 		if err == nil || err == io.EOF {
@@ -96,6 +101,11 @@ func (t *ObjectText) copyRange(b *bytes.Buffer, ra io.ReaderAt, c streamComp) er
 			b.Write(line)
 			b.WriteString("\r\n")
 			t.lines = append(t.lines, no)
+			if extra != "" {
+				b.WriteString(extra + "\r\n")
+				t.lines = append(t.lines, no)
+				extra = ""
+			}
 		}
 		no++
 	}

@@ -122,7 +122,7 @@ func TestIndexStreamBroken(t *testing.T) {
 	want := map[string]string{
 		"open": "ical: VEVENT beginning on line 3 has no END:VEVENT (line 3)",
 		"ok1":  "",
-		"cut":  "ical: the VCALENDAR beginning on line 13 is not closed before line 22 (truncated?) (line 13)",
+		"cut":  "ical: the VCALENDAR beginning on line 13 is not closed before line 22 (truncated?) (line 15)",
 		"half": "ical: VEVENT beginning on line 20 has no END:VEVENT (line 20)",
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -218,6 +218,13 @@ func TestIndexStreamCorpus(t *testing.T) {
 				t.Errorf("%s: object %q does not parse: %v\n%s", row.file, o.UID, err, text.Data)
 				continue
 			}
+			if o.UIDDerived {
+				// The reference has no UID; IndexStream wrote the derived one.
+				if uid := got.Children[len(got.Children)-1].Props.Get("UID"); uid == nil || uid.Value != o.UID {
+					t.Errorf("%s: object %d: derived UID %q not written", row.file, i, o.UID)
+				}
+				got.Children[len(got.Children)-1].Props.Del("UID")
+			}
 			if d := sameObject(want[i], got); d != "" {
 				t.Errorf("%s: object %d (%q): %s", row.file, i, o.UID, d)
 			}
@@ -272,4 +279,70 @@ func sameObject(want, got *goical.Calendar) string {
 		}
 	}
 	return ""
+}
+
+// TestIndexStreamDerivedUID: components without UID get one from their
+// content, the same on every reading, distinct for identical copies.
+func TestIndexStreamDerivedUID(t *testing.T) {
+	ev := "BEGIN:VEVENT\nDTSTAMP:20260101T000000Z\nDTSTART:20260101T100000Z\nSUMMARY:same\nEND:VEVENT\n"
+	other := strings.Replace(ev, "same", "other", 1)
+	data := "BEGIN:VCALENDAR\nVERSION:2.0\n" + ev + ev + other + "END:VCALENDAR\n"
+	uids := func() []string {
+		ix, texts := streamObjects(t, data)
+		var out []string
+		for i, o := range ix.Objects {
+			c, err := Parse(texts[i].Data)
+			if err != nil || !o.UIDDerived || c.Children[0].Props.Get("UID").Value != o.UID {
+				t.Fatalf("object %d: %v %+v\n%s", i, err, o, texts[i].Data)
+			}
+			out = append(out, o.UID)
+		}
+		return out
+	}
+	first, again := uids(), uids()
+	if !reflect.DeepEqual(first, again) || len(first) != 3 || first[1] != first[0]+"-2" || first[2] == first[0] ||
+		!strings.HasPrefix(first[0], "import-") {
+		t.Fatalf("derived UIDs %v, again %v", first, again)
+	}
+}
+
+// TestIndexStreamCalendarProblems: an empty VCALENDAR and a component out
+// of place are warned about, a broken VTIMEZONE no object uses is a
+// problem, all with their lines; a broken VTIMEZONE an object uses is
+// left to that object, whose parse fails on the zone's line.
+func TestIndexStreamCalendarProblems(t *testing.T) {
+	badZone := func(tzid string) string {
+		return "BEGIN:VTIMEZONE\nTZID:" + tzid + "\nBEGIN:STANDARD\nDTSTART:19700101T000000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+9999\nEND:STANDARD\nEND:VTIMEZONE\n"
+	}
+	data := "BEGIN:VCALENDAR\nVERSION:2.0\nEND:VCALENDAR\n" + // 1-3: empty
+		"BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:DAYLIGHT\nEND:DAYLIGHT\n" + // 6: out of place
+		badZone("Unused") + // 8-15, TZOFFSETTO on 13
+		badZone("Used") + // 16-23
+		"BEGIN:VEVENT\nUID:e\nDTSTAMP:20260101T000000Z\nDTSTART;TZID=Used:20260101T100000\nEND:VEVENT\nEND:VCALENDAR\n"
+	ix, err := IndexStream(strings.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warns []string
+	for _, w := range ix.Warnings {
+		warns = append(warns, w.String())
+	}
+	want := []string{
+		"line 1: the VCALENDAR beginning on line 1 holds no component: nothing to import",
+		"line 6: DAYLIGHT cannot stand directly in a VCALENDAR; ignored",
+	}
+	if !reflect.DeepEqual(warns, want) {
+		t.Fatalf("warnings:\n%s", strings.Join(warns, "\n"))
+	}
+	if len(ix.Problems) != 1 || !strings.Contains(ix.Problems[0].Reason, "VTIMEZONE Unused: TZOFFSETTO") || ix.Problems[0].Line != 13 {
+		t.Fatalf("problems: %v", ix.Problems)
+	}
+	text, err := ix.ReadObject(strings.NewReader(data), ix.Objects[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ie *Error
+	if _, err := Parse(text.Data); !errors.As(err, &ie) || text.SourceLine(ie.Line) != 21 {
+		t.Fatalf("object using the broken zone: %v (line %d)", err, text.SourceLine(ie.Line))
+	}
 }

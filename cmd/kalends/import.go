@@ -249,6 +249,11 @@ func (im *importer) importSource(ctx context.Context, src *importSource) error {
 		case err != nil:
 			return err
 		default:
+			if o.UIDDerived {
+				// The one repair an import makes: a diagnostic, not a rejection.
+				fmt.Fprintf(im.e.stderr, "kalends import: %s line %d: warning: %s has no UID; %s derived from its content\n",
+					src.name, o.Line, o.Name, o.UID)
+			}
 			im.counts[res.Outcome]++
 			if !im.quiet {
 				fmt.Fprintf(im.e.stdout, "%s %s %s\n", res.Outcome, res.UID, res.URI)
