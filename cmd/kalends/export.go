@@ -77,26 +77,24 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	case many && strings.Contains(pos[0], "/"):
 		return usageError(e, fs, "--dir and --zip export all calendars of a USER: give the user name alone")
 	}
+	var user, calURI string
+	if many {
+		user = pos[0]
+	} else if user, calURI, err = splitCalendarArg(pos[0]); err != nil {
+		return usageError(e, fs, err.Error())
+	}
 	return withDatabase(ctx, e, *db, func(s backend.Store) error {
 		h := newHandler(e, s)
+		p, err := findUser(ctx, s, h, user)
+		if err != nil {
+			return err
+		}
 		if !many {
-			user, calURI, err := splitCalendarArg(pos[0])
-			if err != nil {
-				return err
-			}
-			p, err := findUser(ctx, s, h, user)
-			if err != nil {
-				return err
-			}
 			c, err := findCalendar(ctx, s, p, calURI)
 			if err != nil {
 				return err
 			}
 			return writeCalendar(ctx, h, e.stdout, c, o)
-		}
-		p, err := findUser(ctx, s, h, pos[0])
-		if err != nil {
-			return err
 		}
 		cals, err := userCalendars(ctx, s, p)
 		if err != nil {
