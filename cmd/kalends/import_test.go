@@ -9,12 +9,16 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
+	goical "github.com/emersion/go-ical"
+
 	"github.com/kalends/kalends/backend"
 	"github.com/kalends/kalends/caldav"
+	"github.com/kalends/kalends/ical"
 	"github.com/kalends/kalends/internal/testenv"
 )
 
@@ -340,4 +344,144 @@ func TestImportUsage(t *testing.T) {
 			t.Errorf("kalends %v: exit %d, stderr %q", args, code, stderr)
 		}
 	}
+}
+
+// corpusDir finds the shared test corpus (or $KALENDS_CORPUS), read in
+// place: its files keep their own licenses.
+func corpusDir(t *testing.T) string {
+	dir := os.Getenv("KALENDS_CORPUS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "corpus")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.tsv")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("corpus not found at %s", dir)
+		}
+		t.Skipf("corpus not found at %s (set KALENDS_CORPUS)", dir)
+	}
+	return dir
+}
+
+// expectedImport is what importing a valid corpus file must do, worked
+// out with the in-memory reference (ParseStream, SplitByUID): the UIDs
+// created (derived ones counted only), and the UIDs rejected because a
+// calendar cannot store them: a VEVENT without DTSTART (iTIP replies and
+// cancellations; RFC 5545 §3.6.1) or a second object of a UID (a VTODO
+// sharing a VEVENT's; RFC 4791 §5.3.2.1).
+func expectedImport(t *testing.T, data []byte) (created int, rejected map[string]int) {
+	cals, err := ical.ParseStream(data)
+	if err != nil && strings.Contains(err.Error(), "not VCALENDAR") {
+		cals, err = ical.ParseStream(ical.WrapBareComponents(data))
+	}
+	if err != nil {
+		t.Fatalf("reference parse: %v", err)
+	}
+	all := &goical.Calendar{Component: goical.NewComponent("VCALENDAR")}
+	for _, c := range cals {
+		all.Children = append(all.Children, c.Children...)
+	}
+	parts, err := ical.SplitByUID(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rejected = map[string]int{}
+	seen := map[string]bool{}
+	for _, part := range parts {
+		var comp *goical.Component
+		for _, c := range part.Children {
+			if c.Name != "VTIMEZONE" {
+				comp = c
+				break
+			}
+		}
+		uid := ""
+		if p := comp.Props.Get("UID"); p != nil {
+			uid = strings.TrimSpace(p.Value)
+		}
+		noStart := false
+		for _, c := range part.Children {
+			noStart = noStart || c.Name == "VEVENT" && c.Props.Get("DTSTART") == nil
+		}
+		if uid != "" && seen[uid] || noStart {
+			rejected[uid]++
+		} else {
+			created++
+		}
+		seen[uid] = true
+	}
+	return created, rejected
+}
+
+// TestImportCorpus imports every corpus file into a calendar of its own.
+// A valid file stores exactly the objects the reference split says a
+// calendar can hold and rejects the others by UID. A malformed file is
+// reported (exit status 1, or a warning for what the import repaired or
+// skipped), and what it rejects is not stored: stored objects are exactly
+// those reported created.
+func TestImportCorpus(t *testing.T) {
+	dir := corpusDir(t)
+	vars := newImportDB(t, testenv.SQLitePath(t))
+	s := storeOf(t, vars)
+	manifest, err := os.ReadFile(filepath.Join(dir, "MANIFEST.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, stored, partial := 0, 0, []string{}
+	for i, row := range strings.Split(strings.TrimSpace(string(manifest)), "\n")[1:] {
+		cols := strings.Split(row, "\t")
+		name, validity := cols[0], cols[8]
+		path := filepath.Join(dir, "ics", name)
+		cal := fmt.Sprintf("c%d", i)
+		code, out, stderr := runCmd(t, "", vars, "import", "--create", "--components", "VEVENT,VTODO,VJOURNAL,VFREEBUSY,VAVAILABILITY", "alice/"+cal, path)
+		created := len(reportLines(out, "created")) - 1 // "created calendar"
+		var rejectedUIDs []string
+		for _, l := range reportLines(out, "rejected") {
+			rejectedUIDs = append(rejectedUIDs, strings.Fields(l)[1])
+			if !regexp.MustCompile(`^rejected \S+ line [1-9][0-9]*: .`).MatchString(l) {
+				t.Errorf("%s: rejection without a line: %q", name, l)
+			}
+		}
+		objs := map[string]string{}
+		if created >= 0 {
+			objs, _ = calendarState(t, s, "alice", cal)
+		}
+		if len(objs) != max(created, 0) {
+			t.Errorf("%s: %d objects stored, %d reported created", name, len(objs), created)
+		}
+		createdUIDs := map[string]bool{}
+		for _, l := range reportLines(out, "created") {
+			createdUIDs[strings.Fields(l)[1]] = true
+		}
+		for _, uid := range rejectedUIDs {
+			// A second object of a stored UID is rejected; the first stays.
+			if objs[uid] != "" && !createdUIDs[uid] {
+				t.Errorf("%s: rejected %s is stored", name, uid)
+			}
+		}
+		stored += len(objs)
+		files++
+		if validity == "valid" {
+			data, _ := os.ReadFile(path)
+			wantCreated, wantRejected := expectedImport(t, data)
+			got := map[string]int{}
+			for _, uid := range rejectedUIDs {
+				if strings.HasPrefix(uid, "import-") {
+					uid = "" // derived: the reference has none
+				}
+				got[uid]++
+			}
+			if created != wantCreated || !reflect.DeepEqual(got, wantRejected) || code != 0 && len(wantRejected) == 0 {
+				t.Errorf("%s: exit %d, %d created (want %d), rejected %v (want %v)\n%s%s", name, code, created, wantCreated, got, wantRejected, out, stderr)
+			}
+			continue
+		}
+		if code != 1 && !strings.Contains(stderr, "warning:") {
+			t.Errorf("malformed %s: not reported (exit %d)\n%s%s", name, code, out, stderr)
+		}
+		if created > 0 {
+			partial = append(partial, fmt.Sprintf("%s (%d stored, %d rejected)", name, created, len(rejectedUIDs)))
+		}
+	}
+	t.Logf("%d files imported, %d objects stored; malformed files with good objects stored beside the reported bad ones: %s",
+		files, stored, strings.Join(partial, ", "))
 }
