@@ -86,43 +86,54 @@ func (h *Handler) Export(ctx context.Context, w io.Writer, c *backend.Calendar, 
 	return last, bw.Flush()
 }
 
-// exportURIs lists the objects an export writes, sorted by URI.
+// exportURIs lists the objects an export writes, ordered by UID (then
+// URI): an export depends on the calendar's data, not on the names clients
+// gave its resources, so a calendar exported, imported elsewhere and
+// exported again gives the same text.
 func (h *Handler) exportURIs(ctx context.Context, c *backend.Calendar, opts ExportOptions) ([]string, error) {
-	var uris []string
-	if opts.From.IsZero() && opts.To.IsZero() {
-		objs, err := h.store.ListObjects(ctx, c.ID, nil)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range objs {
-			uris = append(uris, o.URI)
-		}
-		return uris, nil
+	all, err := h.store.ListObjects(ctx, c.ID, nil)
+	if err != nil {
+		return nil, err
 	}
-	// One query per component type: a comp-filter's children must all
-	// match (RFC 4791 §9.7.1), and an object holds one type.
-	seen := map[string]bool{}
-	for _, comp := range []string{"VEVENT", "VTODO", "VJOURNAL"} {
-		f := &dx.CompFilter{Name: "VCALENDAR", CompFilters: []dx.CompFilter{
-			{Name: comp, TimeRange: &dx.TimeRange{Start: opts.From.UTC(), End: opts.To.UTC()}},
-		}}
-		objs, err := h.queryCollection(ctx, c, f, h.expandOptions(c), true)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range objs {
-			if !seen[o.URI] {
-				seen[o.URI] = true
-				uris = append(uris, o.URI)
+	if !opts.From.IsZero() || !opts.To.IsZero() {
+		// One query per component type: a comp-filter's children must all
+		// match (RFC 4791 §9.7.1), and an object holds one type.
+		keep := map[string]bool{}
+		for _, comp := range []string{"VEVENT", "VTODO", "VJOURNAL"} {
+			f := &dx.CompFilter{Name: "VCALENDAR", CompFilters: []dx.CompFilter{
+				{Name: comp, TimeRange: &dx.TimeRange{Start: opts.From.UTC(), End: opts.To.UTC()}},
+			}}
+			objs, err := h.queryCollection(ctx, c, f, h.expandOptions(c), true)
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range objs {
+				keep[o.URI] = true
 			}
 		}
+		kept := all[:0]
+		for _, o := range all {
+			if keep[o.URI] {
+				kept = append(kept, o)
+			}
+		}
+		all = kept
 	}
-	sort.Strings(uris)
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].UID != all[j].UID {
+			return all[i].UID < all[j].UID
+		}
+		return all[i].URI < all[j].URI
+	})
+	uris := make([]string, len(all))
+	for i, o := range all {
+		uris[i] = o.URI
+	}
 	return uris, nil
 }
 
-// eachObject calls fn for each named object with its data, reading them
-// in batches.
+// eachObject calls fn for each named object with its data, in the order
+// of uris, reading them in batches.
 func (h *Handler) eachObject(ctx context.Context, calID int64, uris []string, fn func(*backend.Object)) error {
 	for len(uris) > 0 {
 		n := min(len(uris), exportBatch)
@@ -130,10 +141,16 @@ func (h *Handler) eachObject(ctx context.Context, calID int64, uris []string, fn
 		if err != nil {
 			return err
 		}
-		uris = uris[n:]
+		byURI := make(map[string]*backend.Object, len(objs))
 		for _, o := range objs {
-			fn(o)
+			byURI[o.URI] = o
 		}
+		for _, uri := range uris[:n] {
+			if o := byURI[uri]; o != nil { // deleted since it was listed
+				fn(o)
+			}
+		}
+		uris = uris[n:]
 	}
 	return nil
 }

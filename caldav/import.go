@@ -95,3 +95,10 @@ func isUIDConflict(err error) bool {
 	var c *backend.UIDConflictError
 	return errors.As(err, &c)
 }
+
+// EnsureHome creates a principal's default collections if it never had
+// them, as its first request to the server would: an import or export
+// for a user who has not connected yet sees the calendars a client would.
+func (h *Handler) EnsureHome(ctx context.Context, p *backend.Principal) error {
+	return h.ensureHome(ctx, p)
+}

@@ -5,6 +5,8 @@
 //	kalends user add|passwd|list|delete
 //	kalends room add|list|set|delete
 //	kalends resource add|list|set|delete
+//	kalends import USER/CALENDAR FILE.ics…
+//	kalends export USER/CALENDAR > FILE.ics, or USER --dir DIR | --zip FILE.zip
 //	kalends version
 //
 // Rooms and resources have no password: they answer invitations themselves
@@ -43,6 +45,7 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	stdinIsTTY     bool
+	stderrIsTTY    bool // progress lines are drawn only on a terminal
 }
 
 type command struct {
@@ -60,13 +63,15 @@ func init() {
 		{"room", "manage rooms: add, list, set, delete", runRoom},
 		{"resource", "manage resources: add, list, set, delete", runResource},
 		{"delegate", "manage who acts for a user, room or resource: add, remove, list", runDelegate},
+		{"import", "import .ics files into a calendar", runImport},
+		{"export", "export calendars as .ics (or CSV)", runExport},
 		{"version", "print the version", runVersion},
 	}
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, stdinIsTTY: isTerminal(os.Stdin)}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, stdinIsTTY: isTerminal(os.Stdin), stderrIsTTY: isTerminal(os.Stderr)}
 	code := run(ctx, e, os.Args[1:])
 	stop()
 	os.Exit(code)
