@@ -63,6 +63,7 @@ func init() {
 	registerPrincipalProps()
 	registerCalendarProps()
 	registerObjectProps()
+	registerFeedProps()
 }
 
 func register(name xml.Name, d *propDef) { liveProps[name] = d }
