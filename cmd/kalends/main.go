@@ -5,6 +5,7 @@
 //	kalends user add|passwd|list|delete
 //	kalends room add|list|set|delete
 //	kalends resource add|list|set|delete
+//	kalends feed create|list|revoke
 //	kalends version
 //
 // Rooms and resources have no password: they answer invitations themselves
@@ -59,6 +60,7 @@ func init() {
 		{"user", "manage user accounts: add, passwd, list, delete", runUser},
 		{"room", "manage rooms: add, list, set, delete", runRoom},
 		{"resource", "manage resources: add, list, set, delete", runResource},
+		{"feed", "manage subscription feeds (.ics URLs): create, list, revoke", runFeed},
 		{"version", "print the version", runVersion},
 	}
 }
