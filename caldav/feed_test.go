@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	goical "github.com/emersion/go-ical"
 
@@ -397,12 +398,17 @@ func TestFeedConditional(t *testing.T) {
 	if resp.Header.Get("ETag") == etag || components(parseFeed(t, body), "VEVENT")["new-1"] == nil {
 		t.Errorf("after a PUT: ETag %q (was %q)", resp.Header.Get("ETag"), etag)
 	}
-	etag = resp.Header.Get("ETag")
+	etag, lastMod = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+	// Deleting the newest object must not take Last-Modified back, or a
+	// client asking If-Modified-Since would miss it. HTTP dates have whole
+	// seconds: delete in the next one.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 10*time.Millisecond)))
 	f.must(http.StatusNoContent, "alice", "DELETE", cal+"new.ics", "")
 	resp, body = f.get(http.StatusOK, "GET", path, "If-None-Match", etag)
 	if resp.Header.Get("ETag") == etag || components(parseFeed(t, body), "VEVENT")["new-1"] != nil {
 		t.Errorf("after a DELETE: ETag %q (was %q)", resp.Header.Get("ETag"), etag)
 	}
+	f.get(http.StatusOK, "GET", path, "If-Modified-Since", lastMod)
 }
 
 func TestFeedGzip(t *testing.T) {
