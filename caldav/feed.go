@@ -80,14 +80,17 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
+	props := []string{"REFRESH-INTERVAL;VALUE=DURATION:" + feedRefresh, "X-PUBLISHED-TTL:" + feedRefresh}
+	if cal.DisplayName != "" {
+		// RFC 7986 §5.1, beside the X-WR-CALNAME that Export writes for
+		// the clients that predate it.
+		props = append(props, "NAME:"+escapeText(cal.DisplayName))
+	}
 	var body bytes.Buffer
 	last, err := h.Export(r.Context(), &body, cal, ExportOptions{
 		From: q.from, To: q.to,
-		Object: feedObject(q.private),
-		Properties: []string{
-			"REFRESH-INTERVAL;VALUE=DURATION:" + feedRefresh,
-			"X-PUBLISHED-TTL:" + feedRefresh,
-		},
+		Object:     feedObject(q.private),
+		Properties: props,
 	})
 	if err != nil {
 		return err

@@ -210,7 +210,7 @@ func TestFeedDefaultBusy(t *testing.T) {
 		t.Errorf("Cache-Control %q", cc)
 	}
 	c := parseFeed(t, body)
-	for name, want := range map[string]string{"X-WR-CALNAME": "Calendar", "REFRESH-INTERVAL": "PT1H", "X-PUBLISHED-TTL": "PT1H"} {
+	for name, want := range map[string]string{"X-WR-CALNAME": "Calendar", "NAME": "Calendar", "REFRESH-INTERVAL": "PT1H", "X-PUBLISHED-TTL": "PT1H"} {
 		if got := propValue(c.Component, name); got != want {
 			t.Errorf("VCALENDAR %s = %q, want %q", name, got, want)
 		}
