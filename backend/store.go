@@ -93,7 +93,9 @@ type Store interface {
 	ListObjects(ctx context.Context, calendarID int64, opts *ListOptions) ([]*Object, error)
 	// DeleteObject removes an object, its instances and dead properties and
 	// logs the deletion. ifMatch, when not "", must equal the current ETag.
-	// Returns the new collection revision.
+	// The calendar's ModifiedAt becomes the time of the deletion, which no
+	// remaining object's time would show (an exported calendar's
+	// Last-Modified). Returns the new collection revision.
 	DeleteObject(ctx context.Context, calendarID int64, uri string, ifMatch string) (int64, error)
 	// Changes returns the latest change of each URI changed after revision
 	// since, ordered by revision, at most limit of them (0 = all); see

@@ -88,7 +88,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 			de = &Error{Status: http.StatusConflict, Condition: condNoUIDConflict, Detail: "the UID is already used in this calendar"}
 			break
 		}
-		h.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.EscapedPath(),
+		h.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", logPath(r),
 			"user", userName(r.Context()), "error", err)
 		setLogError(r, "internal error")
 		http.Error(w, "internal server error", http.StatusInternalServerError)

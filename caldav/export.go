@@ -9,6 +9,7 @@ import (
 
 	"github.com/kalends/kalends/backend"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/ical"
 )
 
 // ExportOptions choose what Export writes.
@@ -19,6 +20,13 @@ type ExportOptions struct {
 	// Component, when set, transforms or drops (nil) each top-level
 	// component other than VTIMEZONE before it is written.
 	Component func(b Component) *Component
+	// Object, when set, transforms or drops the top-level components of
+	// one object (all but its VTIMEZONEs, after Component) together, so
+	// that a series and its overridden occurrences are decided as one.
+	Object func(comps []Component) []Component
+	// Properties are extra VCALENDAR content lines (without CRLF; folded
+	// by Export) written after X-WR-CALNAME.
+	Properties []string
 }
 
 // Component is one top-level component of a stored calendar object, as
@@ -35,8 +43,9 @@ const exportBatch = 200
 // Export writes calendar c as one VCALENDAR (RFC 5545 §3.4): every
 // selected object's components, each VTIMEZONE once and before the
 // components that use it, and X-WR-CALNAME. Objects are merged as text so
-// that what clients wrote is kept byte for byte. It returns the latest
-// modification time of the calendar and of the objects written.
+// that what clients wrote is kept byte for byte. The VTIMEZONEs of an
+// object whose components were all dropped are left out too. It returns
+// the latest modification time of the calendar and of the objects written.
 func (h *Handler) Export(ctx context.Context, w io.Writer, c *backend.Calendar, opts ExportOptions) (time.Time, error) {
 	uris, err := h.exportURIs(ctx, c, opts)
 	if err != nil {
@@ -47,12 +56,19 @@ func (h *Handler) Export(ctx context.Context, w io.Writer, c *backend.Calendar, 
 	if c.DisplayName != "" {
 		bw.WriteString("X-WR-CALNAME:" + escapeText(c.DisplayName) + "\r\n")
 	}
+	for _, p := range opts.Properties {
+		ical.FoldLine(bw, p)
+	}
 	// Two passes over the objects, in batches: the time zones first, then
 	// the other components, so memory holds one batch at a time.
 	seenTZ := map[string]bool{}
 	err = h.eachObject(ctx, c.ID, uris, func(o *backend.Object) {
-		for _, b := range splitComponents(o.Data) {
-			if b.name == "VTIMEZONE" && !seenTZ[b.tzid] {
+		tzs, comps := exportComponents(o, &opts)
+		if len(comps) == 0 {
+			return
+		}
+		for _, b := range tzs {
+			if !seenTZ[b.tzid] {
 				seenTZ[b.tzid] = true
 				bw.WriteString(b.text)
 			}
@@ -63,20 +79,15 @@ func (h *Handler) Export(ctx context.Context, w io.Writer, c *backend.Calendar, 
 	}
 	last := c.ModifiedAt
 	err = h.eachObject(ctx, c.ID, uris, func(o *backend.Object) {
+		_, comps := exportComponents(o, &opts)
+		if len(comps) == 0 {
+			return
+		}
 		if o.ModifiedAt.After(last) {
 			last = o.ModifiedAt
 		}
-		for _, b := range splitComponents(o.Data) {
-			if b.name == "VTIMEZONE" {
-				continue
-			}
-			comp := &Component{Name: b.name, Text: b.text}
-			if opts.Component != nil {
-				comp = opts.Component(*comp)
-			}
-			if comp != nil {
-				bw.WriteString(comp.Text)
-			}
+		for _, comp := range comps {
+			bw.WriteString(comp.Text)
 		}
 	})
 	if err != nil {
@@ -84,6 +95,28 @@ func (h *Handler) Export(ctx context.Context, w io.Writer, c *backend.Calendar, 
 	}
 	bw.WriteString("END:VCALENDAR\r\n")
 	return last, bw.Flush()
+}
+
+// exportComponents splits an object into its VTIMEZONEs and its other
+// components as opts transform them.
+func exportComponents(o *backend.Object, opts *ExportOptions) (tzs []block, comps []Component) {
+	for _, b := range splitComponents(o.Data) {
+		if b.name == "VTIMEZONE" {
+			tzs = append(tzs, b)
+			continue
+		}
+		comp := &Component{Name: b.name, Text: b.text}
+		if opts.Component != nil {
+			comp = opts.Component(*comp)
+		}
+		if comp != nil {
+			comps = append(comps, *comp)
+		}
+	}
+	if opts.Object != nil && len(comps) > 0 {
+		comps = opts.Object(comps)
+	}
+	return tzs, comps
 }
 
 // exportURIs lists the objects an export writes, ordered by UID (then

@@ -28,7 +28,8 @@ type Options struct {
 	RequestTimeout time.Duration
 }
 
-// Handler serves the CalDAV tree under /dav/, discovery and /healthz.
+// Handler serves the CalDAV tree under /dav/, subscription feeds under
+// /feeds/, discovery and /healthz.
 type Handler struct {
 	store       backend.Store
 	logger      *slog.Logger
@@ -67,6 +68,12 @@ func New(store backend.Store, opts Options) *Handler {
 	h.mux.HandleFunc("/healthz", h.healthz)
 	h.mux.HandleFunc("/.well-known/caldav", h.wellKnown)
 	h.mux.HandleFunc("/.well-known/caldav/", h.wellKnown)
+	// Feeds are read by calendar applications that cannot log in: the
+	// secret token in the URL stands for authentication.
+	h.mux.HandleFunc(feedsRoot, h.serveFeed)
+	if bp := h.basePath(); bp != "" {
+		h.mux.HandleFunc(bp+feedsRoot, h.serveFeed)
+	}
 	h.mux.Handle("/", h.requireAuth(http.HandlerFunc(h.serveDAV)))
 	return h
 }
@@ -101,7 +108,8 @@ func (h *Handler) wellKnown(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) serveDAV(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), h.opts.RequestTimeout)
 	defer cancel()
-	r = withAccess(r.WithContext(ctx))
+	r = withOrigin(withAccess(r.WithContext(ctx)))
+	ctx = r.Context()
 	if err := h.ensureHome(ctx, currentUser(ctx)); err != nil {
 		h.writeError(w, r, err)
 		return

@@ -9,6 +9,7 @@ import (
 
 // logInfo is filled in while a request is served and logged at its end.
 type logInfo struct {
+	path   string // logged instead of the request's, when set
 	user   string
 	err    string // why the request failed, for 4xx/5xx
 	status int
@@ -21,6 +22,22 @@ func setLogUser(r *http.Request, user string) {
 	if li, ok := r.Context().Value(logKey).(*logInfo); ok {
 		li.user = user
 	}
+}
+
+// setLogPath replaces the path logged for a request (one holding a
+// secret, such as a feed token).
+func setLogPath(r *http.Request, path string) {
+	if li, ok := r.Context().Value(logKey).(*logInfo); ok {
+		li.path = path
+	}
+}
+
+// logPath is the path to log for a request.
+func logPath(r *http.Request) string {
+	if li, ok := r.Context().Value(logKey).(*logInfo); ok && li.path != "" {
+		return li.path
+	}
+	return r.URL.EscapedPath()
 }
 
 func setLogError(r *http.Request, msg string) {
@@ -68,7 +85,7 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 		if li.status >= 500 {
 			level = slog.LevelError
 		}
-		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.EscapedPath()), slog.Int("status", li.status),
+		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", logPath(r)), slog.Int("status", li.status),
 			slog.Duration("duration", time.Since(start)), slog.String("user", li.user), slog.Int64("bytes", li.bytes)}
 		if li.err != "" {
 			attrs = append(attrs, slog.String("error", li.err))

@@ -64,6 +64,7 @@ func init() {
 	registerProxyProps()
 	registerCalendarProps()
 	registerObjectProps()
+	registerFeedProps()
 }
 
 func register(name xml.Name, d *propDef) { liveProps[name] = d }

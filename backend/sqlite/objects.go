@@ -291,6 +291,10 @@ func deleteObject(ctx context.Context, tx *sql.Tx, calID int64, uri, ifMatch str
 	if err != nil {
 		return 0, err
 	}
+	// No remaining object shows when this happened: the collection does.
+	if _, err := tx.ExecContext(ctx, `UPDATE calendars SET modified_at = ? WHERE id = ?`, time.Now().Unix(), calID); err != nil {
+		return 0, fmt.Errorf("sqlite: delete object: %w", err)
+	}
 	return rev, logChange(ctx, tx, calID, uri, rev, true)
 }
 

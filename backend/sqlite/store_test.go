@@ -29,3 +29,13 @@ func TestFiles(t *testing.T) {
 		return s
 	})
 }
+
+func TestFeeds(t *testing.T) {
+	storetest.RunFeeds(t, func(t *testing.T) backend.Store {
+		s, err := sqlite.Open(context.Background(), testenv.SQLitePath(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

@@ -184,3 +184,28 @@ func testObjectProperties(t *testing.T, s backend.Store) {
 		t.Fatalf("properties survived the deletion of their object: %v", props)
 	}
 }
+
+// testDeleteModifiesCalendar: a deletion moves the calendar's ModifiedAt,
+// since no remaining object shows when it happened (a feed's Last-Modified
+// must not go back when its newest object is deleted).
+func testDeleteModifiesCalendar(t *testing.T, s backend.Store) {
+	p := mustUser(t, s, "alice")
+	c := mustCalendar(t, s, p, "cal")
+	put(t, s, c.ID, event("a.ics", "a", "A", t0))
+	before, err := s.Calendar(ctx(t), p.ID, "cal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stored times have whole seconds: wait for the next one.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 10*time.Millisecond)))
+	if _, err := s.DeleteObject(ctx(t), c.ID, "a.ics", ""); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.Calendar(ctx(t), p.ID, "cal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.ModifiedAt.After(before.ModifiedAt) {
+		t.Fatalf("ModifiedAt %v after the deletion, %v before", after.ModifiedAt, before.ModifiedAt)
+	}
+}

@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 		{"ObjectPreconditions", testObjectPreconditions},
 		{"UIDConflict", testUIDConflict},
 		{"ObjectProperties", testObjectProperties},
+		{"DeleteModifiesCalendar", testDeleteModifiesCalendar},
 		{"Move", testMove},
 		{"ChangeLog", testChangeLog},
 		{"ChangeLimit", testChangeLimit},

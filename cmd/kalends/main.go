@@ -7,6 +7,7 @@
 //	kalends resource add|list|set|delete
 //	kalends import USER/CALENDAR FILE.ics…
 //	kalends export USER/CALENDAR > FILE.ics, or USER --dir DIR | --zip FILE.zip
+//	kalends feed create|list|revoke
 //	kalends version
 //
 // Rooms and resources have no password: they answer invitations themselves
@@ -65,6 +66,7 @@ func init() {
 		{"delegate", "manage who acts for a user, room or resource: add, remove, list", runDelegate},
 		{"import", "import .ics files into a calendar", runImport},
 		{"export", "export calendars as .ics (or CSV)", runExport},
+		{"feed", "manage subscription feeds (.ics URLs): create, list, revoke", runFeed},
 		{"version", "print the version", runVersion},
 	}
 }
