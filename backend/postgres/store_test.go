@@ -29,3 +29,13 @@ func TestFiles(t *testing.T) {
 		return s
 	})
 }
+
+func TestMailQueue(t *testing.T) {
+	storetest.RunMailQueue(t, func(t *testing.T) backend.Store {
+		s, err := postgres.Open(context.Background(), testenv.PostgresDB(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

@@ -29,3 +29,13 @@ func TestFiles(t *testing.T) {
 		return s
 	})
 }
+
+func TestMailQueue(t *testing.T) {
+	storetest.RunMailQueue(t, func(t *testing.T) backend.Store {
+		s, err := sqlite.Open(context.Background(), testenv.SQLitePath(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
