@@ -98,7 +98,8 @@ func Build(m *backend.OutboundMessage, s Sender, now time.Time) ([]byte, error) 
 
 	boundary := multipart.NewWriter(io.Discard).Boundary()
 	altPart, err := mixed.CreatePart(textproto.MIMEHeader{
-		"Content-Type": {mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": boundary})}})
+		"Content-Type": {strings.TrimPrefix(headerValue(len("Content-Type:"),
+			mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": boundary})), " ")}})
 	if err != nil {
 		return nil, err
 	}
@@ -136,11 +137,34 @@ func productName(s Sender) string {
 	return "Kalends"
 }
 
-// header writes one header field; values never hold a line break (every
-// one here is built from single-line or encoded text).
+// header writes one header field, folded (headerValue).
 func header(b *bytes.Buffer, name, value string) {
+	b.WriteString(name + ":" + headerValue(len(name)+1, value) + "\r\n")
+}
+
+// maxLine is the line length RFC 5322 §2.1.1 asks mail to keep to.
+const maxLine = 78
+
+// headerValue folds a header value (after a name of used octets) at its
+// spaces and after "; " so that lines keep within maxLine, as RFC 5322
+// §2.2.3 allows; a word longer than a line stays whole. Line breaks in
+// the value itself become spaces: a value cannot inject a header.
+func headerValue(used int, value string) string {
 	value = strings.NewReplacer("\r", " ", "\n", " ").Replace(value)
-	b.WriteString(name + ": " + value + "\r\n")
+	var b strings.Builder
+	n := used
+	for i, w := range strings.Split(value, " ") {
+		if i > 0 && w == "" {
+			continue
+		}
+		if n+1+len(w) > maxLine && n > 1 {
+			b.WriteString("\r\n")
+			n = 0
+		}
+		b.WriteString(" " + w)
+		n += 1 + len(w)
+	}
+	return b.String()
 }
 
 // messageID is a unique Message-ID (RFC 5322 §3.6.4) on the domain of
