@@ -19,8 +19,8 @@ from aiosmtpd.controller import Controller
 class Sink:
     def __init__(self, directory, config):
         self.dir = directory
-        self.reject = {a.lower() for a in config.get("reject", [])}
-        self.tempfail = {a.lower(): n for a, n in config.get("tempfail", {}).items()}
+        self.reject = {a.lower() for a in config.get("reject") or []}
+        self.tempfail = {a.lower(): n for a, n in (config.get("tempfail") or {}).items()}
         self.count = 0
         self.lock = threading.Lock()
 

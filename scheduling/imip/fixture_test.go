@@ -97,13 +97,18 @@ func newEnv(t *testing.T, open opener) *env {
 
 var sender = imip.Sender{From: mail.Address{Name: "Kalends", Address: "calendar@kalends.example"}}
 
-// worker returns a worker on q sending to the relay at addr.
-func (e *env) worker(q backend.MailQueue, addr string, batch int) *imip.Worker {
-	return imip.New(q, imip.Options{
+// worker returns a worker on q sending to the relay at addr; tune, when
+// given, changes its options.
+func (e *env) worker(q backend.MailQueue, addr string, batch int, tune ...func(*imip.Options)) *imip.Worker {
+	opts := imip.Options{
 		SMTP:   &imip.SMTP{Addr: addr, Security: imip.NoTLS, HeloName: "kalends.test", DialTimeout: 5 * time.Second, CommandTimeout: 10 * time.Second},
 		Sender: sender, Batch: batch, SendTimeout: 20 * time.Second, Now: e.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, f := range tune {
+		f(&opts)
+	}
+	return imip.New(q, opts)
 }
 
 // put writes an object as user over CalDAV.
