@@ -5,6 +5,7 @@
 //	kalends user add|passwd|list|delete
 //	kalends room add|list|set|delete
 //	kalends resource add|list|set|delete
+//	kalends mail list|retry
 //	kalends version
 //
 // Rooms and resources have no password: they answer invitations themselves
@@ -60,6 +61,7 @@ func init() {
 		{"room", "manage rooms: add, list, set, delete", runRoom},
 		{"resource", "manage resources: add, list, set, delete", runResource},
 		{"delegate", "manage who acts for a user, room or resource: add, remove, list", runDelegate},
+		{"mail", "show and retry mail to people outside the server: list, retry", runMail},
 		{"version", "print the version", runVersion},
 	}
 }
