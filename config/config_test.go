@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestEnvironmentAndFlags(t *testing.T) {
@@ -79,7 +80,7 @@ func TestSMTP(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "pw")
 	os.WriteFile(file, []byte("from-file\n"), 0o600)
-	s := SMTP{Addr: "127.0.0.1:25", From: "cal@example.com", Username: "kal", PasswordFile: file}
+	s := SMTP{Addr: "127.0.0.1:25", From: "cal@example.com", Username: "kal", PasswordFile: file, Poll: time.Second}
 	if err := s.LoadPassword(); err != nil || s.Password != "from-file" || s.SecurityMode() != "none" {
 		t.Fatalf("password file: %q, %v, %s", s.Password, err, s.SecurityMode())
 	}
@@ -87,11 +88,12 @@ func TestSMTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, bad := range []SMTP{
-		{Addr: "mail.example.com", From: "cal@example.com"},
-		{Addr: "mail.example.com:25", From: ""},
-		{Addr: "mail.example.com:25", From: "not an address"},
-		{Addr: "mail.example.com:25", From: "cal@example.com", Security: "ssl"},
-		{Addr: "mail.example.com:25", From: "cal@example.com", Security: "none", Username: "kal"},
+		{Addr: "mail.example.com:25", From: "cal@example.com"},
+		{Addr: "mail.example.com", From: "cal@example.com", Poll: time.Second},
+		{Addr: "mail.example.com:25", From: "", Poll: time.Second},
+		{Addr: "mail.example.com:25", From: "not an address", Poll: time.Second},
+		{Addr: "mail.example.com:25", From: "cal@example.com", Security: "ssl", Poll: time.Second},
+		{Addr: "mail.example.com:25", From: "cal@example.com", Security: "none", Username: "kal", Poll: time.Second},
 	} {
 		if err := bad.validate(); err == nil {
 			t.Errorf("validate(%+v) = nil", bad)

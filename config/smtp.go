@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"os"
 	"strings"
+	"time"
 )
 
 // SMTP is the relay that iMIP mail (invitations to people outside the
@@ -23,6 +24,8 @@ type SMTP struct {
 	PasswordFile string
 	From         string // the server's mailbox: From header and envelope sender
 	HeloName     string // EHLO name; "" = the machine's host name
+	// Poll is how often the queue is looked at when nothing was due.
+	Poll time.Duration
 }
 
 // registerSMTP adds the SMTP flags.
@@ -36,6 +39,11 @@ func (c *Config) registerSMTP(fs *flag.FlagSet, getenv func(string) string) {
 	str(&c.SMTP.PasswordFile, "smtp-password-file", "KALENDS_SMTP_PASSWORD_FILE", "file holding the SMTP password (or set $KALENDS_SMTP_PASSWORD)")
 	str(&c.SMTP.From, "smtp-from", "KALENDS_SMTP_FROM", "the server's mail address, e.g. \"Kalends <calendar@example.com>\"")
 	str(&c.SMTP.HeloName, "smtp-helo", "KALENDS_SMTP_HELO", "name to greet the relay with (default: the host name)")
+	poll := 15 * time.Second
+	if v, err := time.ParseDuration(getenv("KALENDS_SMTP_POLL")); err == nil && v > 0 {
+		poll = v
+	}
+	fs.DurationVar(&c.SMTP.Poll, "smtp-poll", poll, "how often to look for mail to send ($KALENDS_SMTP_POLL)")
 	c.SMTP.Password = getenv("KALENDS_SMTP_PASSWORD")
 }
 
@@ -85,6 +93,9 @@ func (s *SMTP) validate() error {
 		}
 	default:
 		return fmt.Errorf("config: SMTP security %q is not starttls, tls or none", s.Security)
+	}
+	if s.Poll <= 0 {
+		return fmt.Errorf("config: --smtp-poll must be positive")
 	}
 	if s.From == "" {
 		return fmt.Errorf("config: --smtp-from is needed to send mail")

@@ -41,7 +41,7 @@ func startMailWorker(ctx context.Context, logger *slog.Logger, cfg *config.Confi
 	if err := relay.Validate(); err != nil {
 		return nil, err
 	}
-	w := imip.New(q, imip.Options{SMTP: relay, Sender: imip.Sender{From: *from}, Logger: logger})
+	w := imip.New(q, imip.Options{SMTP: relay, Sender: imip.Sender{From: *from}, Poll: cfg.SMTP.Poll, Logger: logger})
 	logger.Info("sending invitations to people outside the server", "smtp", cfg.SMTP.Addr,
 		"security", cfg.SMTP.SecurityMode(), "from", from.Address)
 	done := make(chan struct{})

@@ -14,14 +14,14 @@ import (
 type Options struct {
 	SMTP   *SMTP
 	Sender Sender
-	// Batch is how many messages one claim takes (20): the memory a
+	// Batch is how many messages one claim takes (10): the memory a
 	// worker holds is one batch, whatever the length of the queue.
 	Batch int
-	// SendTimeout bounds one message's whole SMTP exchange (2 min).
+	// SendTimeout bounds one message's whole SMTP exchange (1 min).
 	SendTimeout time.Duration
 	// Lease is how long claimed messages are the worker's (Batch ×
-	// SendTimeout + 1 min): long enough to try the whole batch, after
-	// which a worker that died releases them to the others.
+	// SendTimeout + 1 min, 11 min): long enough to try the whole batch,
+	// after which the messages of a worker that died go to the others.
 	Lease time.Duration
 	// Poll is the wait between claims when the queue had nothing due (15 s).
 	Poll time.Duration
@@ -45,10 +45,10 @@ type Worker struct {
 // New returns a worker on q.
 func New(q backend.MailQueue, opts Options) *Worker {
 	if opts.Batch <= 0 {
-		opts.Batch = 20
+		opts.Batch = 10
 	}
 	if opts.SendTimeout <= 0 {
-		opts.SendTimeout = 2 * time.Minute
+		opts.SendTimeout = time.Minute
 	}
 	if opts.Lease <= 0 {
 		opts.Lease = time.Duration(opts.Batch)*opts.SendTimeout + time.Minute
