@@ -39,8 +39,13 @@ type OutboundMessage struct {
 	Method      string // REQUEST, REPLY, CANCEL…
 	UID         string
 	Data        []byte // the iCalendar message
-	Status      string // pending, sent, failed
-	Attempts    int
+	Status      string // MessagePending, MessageSent or MessageFailed
+	Attempts    int    // tries so far, the one under way included
 	LastError   string
 	CreatedAt   time.Time
+	// Set by MailQueue's methods only (zero when read by OutboundMessages):
+	NextAttemptAt time.Time // zero: due at once
+	LastAttemptAt time.Time
+	ClaimedUntil  time.Time // the lease of the worker trying it; zero when free
+	ClaimToken    string    // names that lease
 }

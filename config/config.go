@@ -21,6 +21,7 @@ type Config struct {
 	LogLevel        string        // debug, info, warn, error
 	MaxResourceSize int64         // largest calendar object accepted, bytes
 	ShutdownTimeout time.Duration // how long in-flight requests may finish on SIGINT/SIGTERM
+	SMTP            SMTP          // the relay for iMIP mail; none by default
 }
 
 // Defaults returns the zero-configuration settings.
@@ -56,6 +57,7 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 	}
 	fs.Int64Var(&c.MaxResourceSize, "max-resource-size", size, "largest calendar object accepted, in bytes ($KALENDS_MAX_RESOURCE_SIZE)")
 	c.ShutdownTimeout = d.ShutdownTimeout
+	c.registerSMTP(fs, getenv)
 }
 
 // RegisterDatabase adds only the -database flag, for subcommands that need
@@ -89,7 +91,7 @@ func (c *Config) Validate() error {
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		return fmt.Errorf("config: base URL %q must start with http:// or https://", c.BaseURL)
 	}
-	return nil
+	return c.SMTP.validate()
 }
 
 // IsPostgres reports whether the database setting selects PostgreSQL.

@@ -108,6 +108,7 @@ type server struct {
 	base     string // http://127.0.0.1:PORT, no trailing slash
 	stderr   *syncBuffer
 	users    map[string]string // name → password
+	args     []string          // extra flags of kalends serve
 }
 
 // testUsers are created on every server: alice does most things, bob is the
@@ -131,13 +132,14 @@ func forEachStore(t *testing.T, fn func(t *testing.T, srv *server)) {
 
 // startServer creates the test users in database, starts kalends serve on
 // it and waits until /healthz answers. The server is stopped when t ends;
-// its log is printed if t failed.
-func startServer(t *testing.T, store, database string) *server {
+// its log is printed if t failed. serveArgs are further flags of kalends
+// serve (the SMTP relay, for instance).
+func startServer(t *testing.T, store, database string, serveArgs ...string) *server {
 	t.Helper()
 	if buildFailed != nil {
 		t.Fatalf("the kalends binary could not be built: %v", buildFailed)
 	}
-	srv := &server{store: store, database: database, stderr: &syncBuffer{}, users: map[string]string{}}
+	srv := &server{store: store, database: database, stderr: &syncBuffer{}, users: map[string]string{}, args: serveArgs}
 	for _, u := range testUsers {
 		srv.addUser(t, u)
 	}
@@ -195,7 +197,8 @@ func (s *server) start(t *testing.T) error {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	ctx, cancel := context.WithTimeout(context.Background(), serverLifetime)
-	cmd := exec.CommandContext(ctx, kalendsBin, "serve", "--listen", addr, "--database", s.database, "--log-level", "debug")
+	args := append([]string{"serve", "--listen", addr, "--database", s.database, "--log-level", "debug"}, s.args...)
+	cmd := exec.CommandContext(ctx, kalendsBin, args...)
 	cmd.Env = kalendsEnv()
 	cmd.Stdout = s.stderr
 	cmd.Stderr = s.stderr

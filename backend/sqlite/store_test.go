@@ -10,32 +10,16 @@ import (
 	"github.com/kalends/kalends/internal/testenv"
 )
 
-func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) backend.Store {
-		s, err := sqlite.Open(context.Background(), testenv.SQLitePath(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	})
+// open is the suites' Opener: a fresh, empty, migrated store.
+func open(t *testing.T) backend.Store {
+	s, err := sqlite.Open(context.Background(), testenv.SQLitePath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
-func TestFiles(t *testing.T) {
-	storetest.RunFiles(t, func(t *testing.T) backend.Store {
-		s, err := sqlite.Open(context.Background(), testenv.SQLitePath(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	})
-}
-
-func TestFeeds(t *testing.T) {
-	storetest.RunFeeds(t, func(t *testing.T) backend.Store {
-		s, err := sqlite.Open(context.Background(), testenv.SQLitePath(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	})
-}
+func TestStore(t *testing.T)     { storetest.Run(t, open) }
+func TestFiles(t *testing.T)     { storetest.RunFiles(t, open) }
+func TestFeeds(t *testing.T)     { storetest.RunFeeds(t, open) }
+func TestMailQueue(t *testing.T) { storetest.RunMailQueue(t, open) }

@@ -8,6 +8,7 @@
 //	kalends import USER/CALENDAR FILE.ics…
 //	kalends export USER/CALENDAR > FILE.ics, or USER --dir DIR | --zip FILE.zip
 //	kalends feed create|list|revoke
+//	kalends mail list|retry
 //	kalends version
 //
 // Rooms and resources have no password: they answer invitations themselves
@@ -67,6 +68,7 @@ func init() {
 		{"import", "import .ics files into a calendar", runImport},
 		{"export", "export calendars as .ics (or CSV)", runExport},
 		{"feed", "manage subscription feeds (.ics URLs): create, list, revoke", runFeed},
+		{"mail", "show and retry mail to people outside the server: list, retry", runMail},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -204,6 +204,9 @@ func TestServeAuthAndShutdown(t *testing.T) {
 			if !strings.Contains(logs.String(), "stopped") || !strings.Contains(logs.String(), "user=alice") {
 				t.Fatalf("logs lack the request or stop lines:\n%s", logs.String())
 			}
+			if n := strings.Count(logs.String(), "invitations to people outside the server stay queued"); n != 1 {
+				t.Fatalf("without an SMTP relay, %d log lines say mail stays queued, want 1:\n%s", n, logs.String())
+			}
 		})
 	}
 }

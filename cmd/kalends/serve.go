@@ -45,6 +45,16 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ready chan<- string)
 	if err != nil {
 		return err
 	}
+	// The mail worker stops with ctx; it is waited for before the store
+	// closes.
+	wctx, stopWorker := context.WithCancel(ctx)
+	waitWorker, err := startMailWorker(wctx, logger, cfg, store)
+	if err != nil {
+		stopWorker()
+		ln.Close()
+		return err
+	}
+	defer func() { stopWorker(); waitWorker() }()
 	handler := caldav.New(store, caldav.Options{Logger: logger, BaseURL: cfg.BaseURL, MaxResourceSize: cfg.MaxResourceSize})
 	srv := &http.Server{
 		Handler:           handler,

@@ -1,0 +1,116 @@
+package imip
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	goical "github.com/emersion/go-ical"
+
+	"github.com/kalends/kalends/backend"
+	"github.com/kalends/kalends/ical"
+	"github.com/kalends/kalends/scheduling"
+)
+
+// indexHorizon is how far ahead occurrences are indexed, as the CalDAV
+// handler does when it writes an object.
+const indexHorizon = 5 * 365 * 24 * time.Hour
+
+// report records the outcome of a mail in the sender's scheduling object
+// of that UID (RFC 6638 §3.2.9): the recipient's SCHEDULE-STATUS on its
+// ATTENDEE properties for a REQUEST or CANCEL from the organizer, on the
+// ORGANIZER for an attendee's REPLY. status is 5.1 for a final failure
+// (RFC 5546 §3.6: could not complete delivery); on success it is 1.1
+// again, which the copy already says unless an administrator retried a
+// failed mail: for mail, 1.2 ("delivered") would claim more than is
+// known, since the relay taking the mail does not put it in a calendar.
+//
+// Only that parameter changes, in the stored text; the write is a normal
+// change (new ETag, a change log entry, so syncing clients see it) that
+// keeps the Schedule-Tag, as only SCHEDULE-STATUS changed (RFC 6638
+// §3.2.10). A copy deleted meanwhile, or that no longer names the
+// recipient, is left as it is.
+func (w *Worker) report(ctx context.Context, tx backend.TxStore, m *backend.OutboundMessage, status string) error {
+	role := scheduling.RoleOrganizer
+	if strings.EqualFold(m.Method, "REPLY") {
+		role = scheduling.RoleAttendee
+	}
+	objs, err := tx.ObjectsByUID(ctx, m.PrincipalID, m.UID)
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		data, changed := scheduling.SetScheduleStatusText(o.Data, role, m.Recipient, status)
+		if !changed {
+			continue
+		}
+		obj, err := w.reindexed(ctx, tx, m.PrincipalID, o, data)
+		if err != nil {
+			w.opts.Logger.WarnContext(ctx, "imip: the sender's copy cannot be re-indexed; its SCHEDULE-STATUS is left as it was",
+				"message", m.ID, "uri", o.URI, "error", err)
+			continue
+		}
+		if _, err := tx.PutObject(ctx, &backend.PutObjectRequest{CalendarID: o.CalendarID, Object: obj, IfMatch: o.ETag}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reindexed is o with new text in which only a parameter changed: its
+// index columns and Schedule-Tag are kept, and its occurrences expanded
+// again, since the store replaces them with every write.
+func (w *Worker) reindexed(ctx context.Context, tx backend.TxStore, principalID int64, o *backend.Object, data []byte) (*backend.Object, error) {
+	cal, err := ical.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	floating, err := w.floatingZone(ctx, tx, principalID, o.CalendarID)
+	if err != nil {
+		return nil, err
+	}
+	horizon := w.opts.Now().Add(indexHorizon).UTC().Truncate(time.Second)
+	info, insts, err := ical.InspectExpand(cal, horizon, ical.Options{MaxInstances: w.opts.MaxInstances, Floating: floating})
+	if err != nil {
+		return nil, err
+	}
+	out := &backend.Object{URI: o.URI, UID: o.UID, Component: o.Component, Data: data, Index: o.Index}
+	out.Index.IndexedUntil = info.LastEnd
+	if horizon.Before(info.LastEnd) {
+		out.Index.IndexedUntil = horizon
+	}
+	for _, in := range insts {
+		out.Instances = append(out.Instances, backend.Instance{Start: in.Start, End: in.End, RecurrenceID: in.RecurrenceID,
+			Transparent: in.Transparent, Status: in.Status, BusyType: in.BusyType})
+	}
+	return out, nil
+}
+
+// floatingZone is the calendar's calendar-timezone, in which floating
+// times and dates are indexed (RFC 4791 §9.9); UTC when it has none.
+func (w *Worker) floatingZone(ctx context.Context, tx backend.TxStore, principalID, calID int64) (*time.Location, error) {
+	cals, err := tx.ListCalendars(ctx, principalID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cals {
+		if c.ID != calID || c.Timezone == "" {
+			continue
+		}
+		tz, err := ical.Parse([]byte(c.Timezone))
+		if err != nil {
+			return time.UTC, nil
+		}
+		for _, comp := range tz.Children {
+			if comp.Name != goical.CompTimezone {
+				continue
+			}
+			if id := comp.Props.Get("TZID"); id != nil {
+				if loc, err := ical.ResolveTZID(tz, id.Value); err == nil {
+					return loc, nil
+				}
+			}
+		}
+	}
+	return time.UTC, nil
+}
