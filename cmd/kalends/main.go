@@ -5,6 +5,7 @@
 //	kalends user add|passwd|list|delete
 //	kalends room add|list|set|delete
 //	kalends resource add|list|set|delete
+//	kalends import --from URL --user NAME
 //	kalends version
 //
 // Rooms and resources have no password: they answer invitations themselves
@@ -59,6 +60,7 @@ func init() {
 		{"user", "manage user accounts: add, passwd, list, delete", runUser},
 		{"room", "manage rooms: add, list, set, delete", runRoom},
 		{"resource", "manage resources: add, list, set, delete", runResource},
+		{"import", "copy a CalDAV account: import --from URL --user NAME", runImportFrom},
 		{"version", "print the version", runVersion},
 	}
 }
