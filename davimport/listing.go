@@ -47,7 +47,7 @@ var (
 // sync-collection when the collection has a sync-token, else (or when the
 // source refuses the REPORT) by listing the members' ETags.
 func (s *Source) changes(ctx context.Context, cal *SourceCalendar, token string) (*changeSet, error) {
-	if cal.SyncToken != "" {
+	if cal.SyncToken != "" && !s.forceListing {
 		cs, err := s.syncCollection(ctx, cal, token)
 		var se *StatusError
 		if err != nil && token != "" && errors.As(err, &se) && (se.Code == http.StatusForbidden || se.Code == http.StatusConflict) {

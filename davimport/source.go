@@ -86,6 +86,9 @@ type Source struct {
 	base *url.URL // the URL given, credentials removed
 	http *sourceClient
 	dav  *gocaldav.Client
+	// forceListing lists members by PROPFIND even where sync-collection
+	// is offered, so that tests run that path on a real server.
+	forceListing bool
 }
 
 // NewSource returns the account at rawURL, logged in as user with
