@@ -54,7 +54,7 @@ func (s *Source) multiget(ctx context.Context, cal *SourceCalendar, hrefs []stri
 			f.Err = "the source returned no calendar-data for it"
 		default:
 			f.ETag, _ = r.text(nameGetETag)
-			f.Data = []byte(data.Text)
+			f.Data = crlf(data.Text)
 		}
 		return fn(f)
 	})
@@ -69,4 +69,10 @@ func (s *Source) multiget(ctx context.Context, cal *SourceCalendar, hrefs []stri
 		}
 	}
 	return nil
+}
+
+// crlf restores iCalendar's CRLF line ends (RFC 5545 §3.1), which an XML
+// parser turns into LF (XML 1.0 §2.11) unless the server escaped the CR.
+func crlf(s string) []byte {
+	return []byte(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n"))
 }

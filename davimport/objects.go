@@ -3,8 +3,10 @@ package davimport
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
+	"github.com/kalends/kalends/backend"
 	"github.com/kalends/kalends/caldav"
 	"github.com/kalends/kalends/ical"
 )
@@ -28,7 +30,17 @@ func (r *run) importResource(ctx context.Context, f *fetched) error {
 	for _, part := range splitResource(f.Data) {
 		res, err := r.im.handler.Import(ctx, r.cal, part)
 		var ce *caldav.Error
-		if errors.As(err, &ce) {
+		if errors.As(err, &ce) && ce.Condition.Local == "supported-calendar-component" {
+			if comp := componentType(part); comp != "" && !r.cal.Accepts(comp) && storable[comp] {
+				if err := r.widen(ctx, comp); err != nil {
+					return err
+				}
+				res, err = r.im.handler.Import(ctx, r.cal, part)
+				ce = nil
+				errors.As(err, &ce)
+			}
+		}
+		if ce != nil {
 			reasons = append(reasons, importReason(ce))
 			continue
 		}
@@ -77,6 +89,39 @@ func (r *run) reject(e, old *stateObject) {
 	}
 	r.rep.Rejected = append(r.rep.Rejected, Item{Href: e.Href, Reason: e.Rejected})
 	r.st.put(e)
+}
+
+// storable are the component types a Kalends calendar may hold.
+var storable = map[string]bool{"VEVENT": true, "VTODO": true, "VJOURNAL": true, "VFREEBUSY": true, "VAVAILABILITY": true}
+
+// widen adds comp to the target calendar's component set. A source
+// calendar may hold components its supported-calendar-component-set does
+// not name (Radicale stores a VFREEBUSY in a calendar that announces
+// events, tasks and journals): the copy takes what the source holds.
+func (r *run) widen(ctx context.Context, comp string) error {
+	comps := append(append([]string(nil), r.cal.Components...), comp)
+	c, err := r.im.handler.UpdateCalendar(ctx, r.cal, &backend.CalendarUpdate{Components: comps})
+	if err != nil {
+		return err
+	}
+	r.cal = c
+	r.rep.Warnings = append(r.rep.Warnings, fmt.Sprintf("the source holds %s objects its component set does not announce: the calendar now accepts them", comp))
+	return nil
+}
+
+// componentType returns the type of the first component of a resource
+// other than VTIMEZONE, "" if it cannot be parsed.
+func componentType(data []byte) string {
+	cal, err := ical.Parse(data)
+	if err != nil {
+		return ""
+	}
+	for _, c := range cal.Children {
+		if c.Name != "VTIMEZONE" {
+			return c.Name
+		}
+	}
+	return ""
 }
 
 // splitResource returns the parts of a resource to import: itself when it
