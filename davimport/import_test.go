@@ -324,3 +324,25 @@ func TestSafeName(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitResource: a resource holding two UIDs (which Radicale stores
+// as one item when a whole calendar is uploaded) becomes one part per UID;
+// one with a single UID is kept byte for byte.
+func TestSplitResource(t *testing.T) {
+	one := event("a@test", "a")
+	if parts := splitResource([]byte(one)); len(parts) != 1 || string(parts[0]) != one {
+		t.Fatalf("a single-UID resource was changed: %q", parts)
+	}
+	two := strings.Replace(event("a@test", "a"), "END:VCALENDAR\r\n",
+		"BEGIN:VEVENT\r\nUID:b@test\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260303T090000Z\r\nSUMMARY:b\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", 1)
+	parts := splitResource([]byte(two))
+	if len(parts) != 2 {
+		t.Fatalf("two UIDs gave %d parts", len(parts))
+	}
+	for i, uid := range []string{"a@test", "b@test"} {
+		p := string(parts[i])
+		if !strings.Contains(p, "UID:"+uid+"\r\n") || strings.Count(p, "BEGIN:VEVENT") != 1 || !strings.HasPrefix(p, "BEGIN:VCALENDAR\r\n") {
+			t.Errorf("part %d:\n%s", i, p)
+		}
+	}
+}
