@@ -3,6 +3,7 @@ package davimport
 import (
 	"context"
 	"encoding/xml"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -153,7 +154,7 @@ func upper(list []string) []string {
 
 // pathOf decodes a canonical path.
 func pathOf(href string) string {
-	if p, err := unescapePath(href); err == nil {
+	if p, err := url.PathUnescape(href); err == nil {
 		return p
 	}
 	return href

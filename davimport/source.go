@@ -156,5 +156,3 @@ func (s *Source) sourceError(err error, what string) error {
 
 // maxReason keeps an error page quoted in a message to a line.
 const maxReason = 160
-
-func unescapePath(p string) (string, error) { return url.PathUnescape(p) }

@@ -88,7 +88,7 @@ func (st *state) get(href string) *stateObject { return st.byHref[href] }
 
 // put records o, replacing the entry of its href.
 func (st *state) put(o *stateObject) {
-	if _, ok := st.byHref[o.Href]; !ok || st.byHref[o.Href] != o {
+	if st.byHref[o.Href] != o {
 		st.Objects = append(st.Objects, o)
 	}
 	st.byHref[o.Href] = o
