@@ -222,7 +222,9 @@ func (h *Handler) propResponse(pc *propCtx, req *dx.PropRequest) (*dx.Response, 
 			}
 		}
 		for _, p := range dead {
-			resp.AddProp(http.StatusOK, dx.EmptyProp(p.Name))
+			if !isInternalProp(p.Name) {
+				resp.AddProp(http.StatusOK, dx.EmptyProp(p.Name))
+			}
 		}
 		return resp, nil
 	case dx.PropAll:
@@ -234,7 +236,9 @@ func (h *Handler) propResponse(pc *propCtx, req *dx.PropRequest) (*dx.Response, 
 			}
 		}
 		for _, p := range dead {
-			addDead(resp, p)
+			if !isInternalProp(p.Name) {
+				addDead(resp, p)
+			}
 		}
 		for _, name := range req.Include {
 			if def, ok := liveProps[name]; !ok || def.hidden {

@@ -110,7 +110,7 @@ func collectUpdates(res *resource, updates []dx.PropUpdate, creating bool) (*bac
 			if err := def.set(u, up.Prop.Element(), up.Remove); err != nil {
 				failed[name] = propFailure{http.StatusConflict, err.Error()}
 			}
-		case live:
+		case live || isInternalProp(name):
 			failed[name] = propFailure{http.StatusForbidden, "protected property"}
 		case up.Remove:
 			u.Remove = append(u.Remove, name)

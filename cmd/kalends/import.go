@@ -29,7 +29,10 @@ file twice changes nothing the second time. Nothing is sent to attendees.
 One line per object on standard output: "created UID NAME", "updated UID
 NAME", "unchanged UID NAME" or "rejected UID line N: reason", then the
 counts. The exit status is 1 when any object was rejected. A file that is
-not iCalendar stops the import before anything is written.`
+not iCalendar stops the import before anything is written.
+
+To copy a whole account from another CalDAV server instead:
+kalends import --from URL --user NAME (its flags: kalends import --from URL --help).`
 
 // importFlags are the options of a file import.
 type importFlags struct {
@@ -48,6 +51,10 @@ func (f *importFlags) register(fs *flag.FlagSet) {
 var calendarComponents = []string{"VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VAVAILABILITY"}
 
 func runImport(ctx context.Context, e *env, args []string) error {
+	// A CalDAV account to migrate from (import_from.go) rather than files.
+	if slices.ContainsFunc(args, isFromFlag) {
+		return runImportFrom(ctx, e, args)
+	}
 	fs := newFlagSet(e, "import", importSynopsis)
 	var f importFlags
 	f.register(fs)
@@ -56,9 +63,14 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Sources other than .ics files (a CalDAV server to migrate from)
-	// dispatch here, before the arguments are read as USER/CALENDAR FILE….
 	return importFiles(ctx, e, fs, &f, *db, pos)
+}
+
+// isFromFlag reports whether a command-line argument is the --from flag
+// of a migration from a CalDAV server.
+func isFromFlag(arg string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	return strings.HasPrefix(arg, "-") && name == "from"
 }
 
 // importFiles imports .ics files (or standard input) into one calendar.

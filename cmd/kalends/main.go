@@ -9,6 +9,7 @@
 //	kalends export USER/CALENDAR > FILE.ics, or USER --dir DIR | --zip FILE.zip
 //	kalends feed create|list|revoke
 //	kalends mail list|retry
+//	kalends import --from URL --user NAME
 //	kalends version
 //
 // Rooms and resources have no password: they answer invitations themselves
@@ -65,7 +66,7 @@ func init() {
 		{"room", "manage rooms: add, list, set, delete", runRoom},
 		{"resource", "manage resources: add, list, set, delete", runResource},
 		{"delegate", "manage who acts for a user, room or resource: add, remove, list", runDelegate},
-		{"import", "import .ics files into a calendar", runImport},
+		{"import", "import .ics files into a calendar, or copy a CalDAV account (--from URL --user NAME)", runImport},
 		{"export", "export calendars as .ics (or CSV)", runExport},
 		{"feed", "manage subscription feeds (.ics URLs): create, list, revoke", runFeed},
 		{"mail", "show and retry mail to people outside the server: list, retry", runMail},

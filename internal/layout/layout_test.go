@@ -25,6 +25,7 @@ var allowed = map[string][]string{
 	"scheduling/imip":        {"backend", "ical", "scheduling"},
 	"caldav":                 {"backend", "scheduling", "ical", "caldav/internal/davxml"},
 	"caldav/internal/davxml": {},
+	"davimport":              {"backend", "caldav", "caldav/internal/davxml", "ical", "scheduling"},
 	"internal/testenv":       {"backend", "backend/postgres", "backend/sqlite", "migrations"},
 	"conformance":            {"internal/testenv"},
 	"cmd/kalends-bench":      {},
