@@ -105,8 +105,12 @@ func TestImportFromUsage(t *testing.T) {
 			t.Errorf("kalends %v: exit %d, want %d with usage (stderr %q)", args, code, exitUsage, stderr)
 		}
 	}
-	if code, _, stderr := runCmd(t, "", nil, "import", "--help"); code != 0 || !strings.Contains(stderr, "--source-user") {
+	// Help of file import points to the migration; with --from, its own.
+	if code, _, stderr := runCmd(t, "", nil, "import", "--help"); code != 0 || !strings.Contains(stderr, "import --from URL --user NAME") {
 		t.Errorf("import --help: %d %q", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, "", nil, "import", "--from", "http://127.0.0.1:1/", "--help"); code != 0 || !strings.Contains(stderr, "--source-user") {
+		t.Errorf("import --from URL --help: %d %q", code, stderr)
 	}
 }
 
