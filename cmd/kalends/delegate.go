@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -16,19 +15,7 @@ import (
 // calendars and answer its invitations — how a room with the manual
 // booking policy gets its answers; read-only delegates see them.
 func runDelegate(ctx context.Context, e *env, args []string) error {
-	subs := map[string]func(context.Context, *env, []string) error{
-		"add": delegateAdd, "remove": delegateRemove, "list": delegateList,
-	}
-	const synopsis = "Usage: kalends delegate add|remove|list [flags]"
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-		fmt.Fprintln(e.stderr, synopsis)
-		return flag.ErrHelp
-	}
-	if len(args) == 0 || subs[args[0]] == nil {
-		fmt.Fprintln(e.stderr, synopsis)
-		return errUsage
-	}
-	return subs[args[0]](ctx, e, args[1:])
+	return runVerb(ctx, e, "delegate", []verb{{"add", delegateAdd}, {"remove", delegateRemove}, {"list", delegateList}}, args)
 }
 
 const principalArgHelp = "A principal is NAME, or KIND/NAME when a user, room and resource share the name\n" +

@@ -19,19 +19,7 @@ import (
 // calendar for applications that subscribe to .ics files (Outlook, Google
 // Calendar, Apple Calendar's subscriptions).
 func runFeed(ctx context.Context, e *env, args []string) error {
-	subs := map[string]func(context.Context, *env, []string) error{
-		"create": feedCreate, "list": feedList, "revoke": feedRevoke,
-	}
-	const synopsis = "Usage: kalends feed create|list|revoke [flags]"
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-		fmt.Fprintln(e.stderr, synopsis)
-		return flag.ErrHelp
-	}
-	if len(args) == 0 || subs[args[0]] == nil {
-		fmt.Fprintln(e.stderr, synopsis)
-		return errUsage
-	}
-	return subs[args[0]](ctx, e, args[1:])
+	return runVerb(ctx, e, "feed", []verb{{"create", feedCreate}, {"list", feedList}, {"revoke", feedRevoke}}, args)
 }
 
 // baseURLFlag registers --base-url; feedBase resolves it.

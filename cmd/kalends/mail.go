@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"strconv"
 	"text/tabwriter"
@@ -15,17 +14,7 @@ import (
 // runMail shows and retries the iMIP mail queue: the invitations, updates,
 // cancellations and replies for people outside the server.
 func runMail(ctx context.Context, e *env, args []string) error {
-	subs := map[string]func(context.Context, *env, []string) error{"list": mailList, "retry": mailRetry}
-	const synopsis = "Usage: kalends mail list|retry [flags]"
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-		fmt.Fprintln(e.stderr, synopsis)
-		return flag.ErrHelp
-	}
-	if len(args) == 0 || subs[args[0]] == nil {
-		fmt.Fprintln(e.stderr, synopsis)
-		return errUsage
-	}
-	return subs[args[0]](ctx, e, args[1:])
+	return runVerb(ctx, e, "mail", []verb{{"list", mailList}, {"retry", mailRetry}}, args)
 }
 
 // mailPage is how many messages one query of mail list reads: a long

@@ -160,6 +160,29 @@ func usageError(e *env, fs *flag.FlagSet, msg string) error {
 	return errUsage
 }
 
+// verb is one subcommand of a command with several (user add, feed list…).
+type verb struct {
+	name string
+	run  func(ctx context.Context, e *env, args []string) error
+}
+
+// runVerb runs the verb args[0] of command name: usage (exit 2) when it
+// is missing or unknown, help when asked.
+func runVerb(ctx context.Context, e *env, name string, verbs []verb, args []string) error {
+	names := make([]string, len(verbs))
+	for i, v := range verbs {
+		names[i] = v.name
+		if len(args) > 0 && args[0] == v.name {
+			return v.run(ctx, e, args[1:])
+		}
+	}
+	fmt.Fprintf(e.stderr, "Usage: kalends %s %s [flags]\n", name, strings.Join(names, "|"))
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		return flag.ErrHelp
+	}
+	return errUsage
+}
+
 func runVersion(_ context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "version", "version")
 	if err := parse(fs, args); err != nil {

@@ -34,19 +34,12 @@ func runResource(ctx context.Context, e *env, args []string) error {
 }
 
 func runBookable(ctx context.Context, e *env, kind backend.PrincipalKind, args []string) error {
-	subs := map[string]func(context.Context, *env, backend.PrincipalKind, []string) error{
-		"add": bookableAdd, "list": bookableList, "set": bookableSet, "delete": bookableDelete,
+	of := func(fn func(context.Context, *env, backend.PrincipalKind, []string) error) func(context.Context, *env, []string) error {
+		return func(ctx context.Context, e *env, args []string) error { return fn(ctx, e, kind, args) }
 	}
-	synopsis := fmt.Sprintf("Usage: kalends %s add|list|set|delete [flags]", kind)
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-		fmt.Fprintln(e.stderr, synopsis)
-		return flag.ErrHelp
-	}
-	if len(args) == 0 || subs[args[0]] == nil {
-		fmt.Fprintln(e.stderr, synopsis)
-		return errUsage
-	}
-	return subs[args[0]](ctx, e, kind, args[1:])
+	return runVerb(ctx, e, string(kind), []verb{
+		{"add", of(bookableAdd)}, {"list", of(bookableList)}, {"set", of(bookableSet)}, {"delete", of(bookableDelete)},
+	}, args)
 }
 
 // bookableFlags are the settings shared by add and set.

@@ -17,18 +17,7 @@ import (
 )
 
 func runUser(ctx context.Context, e *env, args []string) error {
-	subs := map[string]func(context.Context, *env, []string) error{
-		"add": userAdd, "passwd": userPasswd, "list": userList, "delete": userDelete,
-	}
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-		fmt.Fprintln(e.stderr, "Usage: kalends user add|passwd|list|delete [flags]")
-		return flag.ErrHelp
-	}
-	if len(args) == 0 || subs[args[0]] == nil {
-		fmt.Fprintln(e.stderr, "Usage: kalends user add|passwd|list|delete [flags]")
-		return errUsage
-	}
-	return subs[args[0]](ctx, e, args[1:])
+	return runVerb(ctx, e, "user", []verb{{"add", userAdd}, {"passwd", userPasswd}, {"list", userList}, {"delete", userDelete}}, args)
 }
 
 // multiFlag collects a repeatable string flag.
