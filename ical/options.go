@@ -18,9 +18,13 @@ const (
 // Options bounds and parameterises expansion.
 type Options struct {
 	// MaxInstances caps the occurrences one expansion returns (0 means
-	// DefaultMaxInstances). Iteration before the requested window is
-	// capped at 100 times this; hostile rules never hang or exhaust memory.
+	// DefaultMaxInstances).
 	MaxInstances int
+	// MaxIterations caps the candidate dates one expansion may consider,
+	// so hostile rules never hang or exhaust memory (0 means the larger
+	// of 100 × MaxInstances and a million). Exceeding it is an *Error
+	// with CondMaxInstances.
+	MaxIterations int
 	// Floating is the zone for floating times and DATE values; RFC 4791
 	// §9.9 says to use the calendar collection's calendar-timezone.
 	// nil means UTC.
@@ -39,6 +43,9 @@ func (o Options) norm() Options {
 	}
 	if o.Deadline <= 0 {
 		o.Deadline = DefaultDeadline
+	}
+	if o.MaxIterations <= 0 {
+		o.MaxIterations = max(100*o.MaxInstances, 1000000)
 	}
 	return o
 }
@@ -88,7 +95,7 @@ func (c *ctx) abs(v timeValue) time.Time { return wallToAbs(v.wall, c.loc(v)) }
 // (iteration cap or deadline) is exhausted.
 func (c *ctx) tick() bool {
 	c.iters++
-	if c.iters > 100*c.opts.MaxInstances && c.iters > 1000000 {
+	if c.iters > c.opts.MaxIterations {
 		return true
 	}
 	return c.iters&255 == 0 && time.Now().After(c.deadline)
