@@ -18,11 +18,49 @@ import (
 // a local inbox, 2.0 processed at once (rooms, replies), 3.7 not a
 // calendar user of the object, 5.x delivery failed. A recipient that
 // cannot be served fails alone; a store error fails the whole write.
+//
+// Rooms and resources are served first: their answers go into the
+// organizer's object and into the messages to everyone else before those
+// are delivered, so that each attendee's copy (and inbox message, and
+// mail) is written once and already shows the rooms' PARTSTATs.
 func (s *scheduler) deliverAll(sender *backend.Principal, sr *scheduling.Result) error {
-	roomAnswered := false
+	var answers []*goical.Calendar
+	rooms := map[string]bool{} // recipients served in the first pass
 	for _, m := range sr.Messages {
+		if m.Method != "REQUEST" {
+			continue
+		}
+		var data []byte
+		for _, rcpt := range m.Recipients {
+			p, err := s.lookup(rcpt)
+			if err != nil {
+				return err
+			}
+			if p == nil || p.ID == sender.ID || !isRoom(p) {
+				continue
+			}
+			if data == nil {
+				data = ical.EncodeText(m.Calendar)
+			}
+			status, replies, err := s.bookRoom(sender, p, rcpt, m, data, sr)
+			if err = s.recordStatus(sr, rcpt, status, err); err != nil {
+				return err
+			}
+			rooms[backend.NormalizeEmail(rcpt)] = true
+			answers = append(answers, replies...)
+		}
+	}
+	for _, m := range sr.Messages {
+		if m.Method == "REQUEST" {
+			for _, a := range answers {
+				m.AddAnswer(a)
+			}
+		}
 		data := ical.EncodeText(m.Calendar)
 		for _, rcpt := range m.Recipients {
+			if m.Method == "REQUEST" && rooms[backend.NormalizeEmail(rcpt)] {
+				continue
+			}
 			p, err := s.lookup(rcpt)
 			if err != nil {
 				return err
@@ -35,32 +73,31 @@ func (s *scheduler) deliverAll(sender *backend.Principal, sr *scheduling.Result)
 				continue // one of the sender's other addresses
 			case m.Method == "REPLY":
 				status, err = s.deliverReply(p, m, data)
-			case isRoom(p) && m.Method == "REQUEST":
-				var answered bool
-				status, answered, err = s.bookRoom(sender, p, rcpt, m, data, sr)
-				roomAnswered = roomAnswered || answered
 			default:
 				status, err = s.deliverLocal(p, rcpt, m, data)
 			}
-			var de *Error
-			if errors.As(err, &de) {
-				// The recipient's calendar refused the copy (too many
-				// instances, unsupported component): their problem,
-				// reported to the sender, not a failed write.
-				s.h.logger.WarnContext(s.ctx, "scheduling delivery failed", "recipient", rcpt, "error", err)
-				status, err = scheduling.StatusFailed, nil
-			}
-			if err != nil {
+			if err = s.recordStatus(sr, rcpt, status, err); err != nil {
 				return err
 			}
-			sr.SetScheduleStatus(rcpt, status)
 		}
 	}
-	if roomAnswered && sr.Role == scheduling.RoleOrganizer {
-		// The attendees' REQUESTs were built before the rooms answered:
-		// bring their copies up to date with the rooms' PARTSTATs.
-		return s.refresh(sender, sr.Object)
+	return nil
+}
+
+// recordStatus sets the SCHEDULE-STATUS of one delivery, 5.1 when the
+// recipient's calendar refused the copy (too many instances, unsupported
+// component): their problem, reported to the sender, not a failed write.
+// Any other error fails the write.
+func (s *scheduler) recordStatus(sr *scheduling.Result, rcpt, status string, err error) error {
+	var de *Error
+	if errors.As(err, &de) {
+		s.h.logger.WarnContext(s.ctx, "scheduling delivery failed", "recipient", rcpt, "error", err)
+		status, err = scheduling.StatusFailed, nil
 	}
+	if err != nil {
+		return err
+	}
+	sr.SetScheduleStatus(rcpt, status)
 	return nil
 }
 
