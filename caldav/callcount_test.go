@@ -122,9 +122,19 @@ func (t *countedTx) ObjectByUID(ctx context.Context, calID int64, uid string) (*
 	return t.tx.ObjectByUID(ctx, calID, uid)
 }
 
-func (t *countedTx) ObjectsByUID(ctx context.Context, principalID int64, uid string) ([]*backend.Object, error) {
+func (t *countedTx) PutObjects(ctx context.Context, reqs []*backend.PutObjectRequest) ([]*backend.PutObjectResult, error) {
 	t.s.count()
-	return t.tx.ObjectsByUID(ctx, principalID, uid)
+	return t.tx.PutObjects(ctx, reqs)
+}
+
+func (t *countedTx) ObjectsByUID(ctx context.Context, principalIDs []int64, uid string) ([]*backend.Object, error) {
+	t.s.count()
+	return t.tx.ObjectsByUID(ctx, principalIDs, uid)
+}
+
+func (t *countedTx) CalendarsOf(ctx context.Context, principalIDs []int64) ([]*backend.Calendar, error) {
+	t.s.count()
+	return t.tx.CalendarsOf(ctx, principalIDs)
 }
 
 func (t *countedTx) Calendar(ctx context.Context, principalID int64, uri string) (*backend.Calendar, error) {

@@ -67,6 +67,7 @@ type scheduler struct {
 	now   time.Time
 	dir   map[string]*backend.Principal // normalized address → principal (nil: not on this server)
 	actor *backend.Principal
+	st    txState // what the transaction read and has yet to write (schedule_tx.go)
 }
 
 // newScheduler resolves every address of the given objects and provisions
@@ -188,7 +189,7 @@ func (h *Handler) objectFor(c *backend.Calendar, uri string, cal *goical.Calenda
 // The store checks only one collection (no-uid-conflict), so the other
 // calendars of the owner are checked here, inside the transaction.
 func (s *scheduler) uniqueSchedulingObject(owner *backend.Principal, calID int64, uid string) error {
-	objs, err := s.tx.ObjectsByUID(s.ctx, owner.ID, uid)
+	objs, err := s.objectsByUID(owner, uid)
 	if err != nil {
 		return err
 	}

@@ -127,7 +127,7 @@ func uidURI(uid string) string {
 // findCopy returns p's scheduling object of that UID and its calendar,
 // nil when p has none (RFC 6638 §3.2.4.1: at most one per user).
 func (s *scheduler) findCopy(p *backend.Principal, uid string) (*backend.Object, *backend.Calendar, error) {
-	objs, err := s.tx.ObjectsByUID(s.ctx, p.ID, uid)
+	objs, err := s.objectsByUID(p, uid)
 	if err != nil || len(objs) == 0 {
 		return nil, nil, err
 	}
@@ -137,7 +137,7 @@ func (s *scheduler) findCopy(p *backend.Principal, uid string) (*backend.Object,
 
 // calendarOf returns the calendar of p with that id.
 func (s *scheduler) calendarOf(p *backend.Principal, calID int64) (*backend.Calendar, error) {
-	cals, err := s.tx.ListCalendars(s.ctx, p.ID)
+	cals, err := s.calendarsOf(p)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (s *scheduler) calendarOf(p *backend.Principal, calID int64) (*backend.Cale
 // by ensureHome (the schedule-default-calendar, RFC 6638 §9.2), or else
 // the first calendar accepting the component (to-dos go to "tasks").
 func (s *scheduler) defaultCalendar(p *backend.Principal, comp string) (*backend.Calendar, error) {
-	cals, err := s.tx.ListCalendars(s.ctx, p.ID)
+	cals, err := s.calendarsOf(p)
 	if err != nil {
 		return nil, err
 	}
@@ -201,8 +201,8 @@ func (s *scheduler) storeCopy(p *backend.Principal, existing *backend.Object, ca
 		return false, err
 	}
 	obj.Index.ScheduleTag = tag
-	_, err = s.tx.PutObject(s.ctx, &backend.PutObjectRequest{CalendarID: cal.ID, Object: obj})
-	return err == nil, err
+	s.write(p, cal, obj)
+	return true, nil
 }
 
 func schedUID(cal *goical.Calendar) string {
@@ -219,17 +219,18 @@ func schedUID(cal *goical.Calendar) string {
 // polling the inbox see the latest state of each meeting. The message
 // carries METHOD, so it is stored as is, without the calendar checks.
 func (s *scheduler) toInbox(p *backend.Principal, m *scheduling.Message, data []byte) error {
-	inbox, err := s.tx.Calendar(s.ctx, p.ID, "inbox")
-	if errors.Is(err, backend.ErrNotFound) {
-		return nil
-	}
+	cals, err := s.calendarsOf(p)
 	if err != nil {
 		return err
 	}
-	obj := &backend.Object{URI: uidURI(m.UID), UID: m.UID, Component: schedComponent(m.Calendar), Data: data,
-		Index: backend.ObjectIndex{Sequence: m.Sequence}}
-	_, err = s.tx.PutObject(s.ctx, &backend.PutObjectRequest{CalendarID: inbox.ID, Object: obj})
-	return err
+	for _, inbox := range cals {
+		if inbox.URI == "inbox" {
+			s.write(p, inbox, &backend.Object{URI: uidURI(m.UID), UID: m.UID, Component: schedComponent(m.Calendar),
+				Data: data, Index: backend.ObjectIndex{Sequence: m.Sequence}})
+			return nil
+		}
+	}
+	return nil
 }
 
 // deliverLocal applies a REQUEST or CANCEL to a local user's copy (RFC
@@ -262,7 +263,7 @@ func (s *scheduler) deliverLocal(p *backend.Principal, rcpt string, m *schedulin
 		switch {
 		case err != nil || existing == nil:
 		case out == nil:
-			if _, err := s.tx.DeleteObject(s.ctx, cal.ID, existing.URI, ""); err != nil {
+			if err := s.deleteCopy(p, cal, existing.URI); err != nil {
 				return "", err
 			}
 		default:

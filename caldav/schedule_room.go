@@ -142,7 +142,7 @@ func (s *scheduler) roomBusy(room *backend.Principal, requested []ical.Instance,
 	if !hi.After(lo) {
 		hi = lo.Add(time.Second)
 	}
-	cals, err := s.tx.ListCalendars(s.ctx, room.ID)
+	cals, err := s.calendarsOf(room)
 	if err != nil {
 		return nil, err
 	}

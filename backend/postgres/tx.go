@@ -61,10 +61,10 @@ func (t *txStore) ObjectByUID(ctx context.Context, calID int64, uid string) (*ba
 	return getObjectByUID(ctx, t.tx, calID, uid)
 }
 
-func (t *txStore) ObjectsByUID(ctx context.Context, principalID int64, uid string) ([]*backend.Object, error) {
+func (t *txStore) ObjectsByUID(ctx context.Context, principalIDs []int64, uid string) ([]*backend.Object, error) {
 	rows, err := t.tx.Query(ctx, `SELECT calendar_id, `+objectColumns+`, data FROM objects WHERE calendar_id IN
-		(SELECT id FROM calendars WHERE principal_id = $1 AND kind = 'calendar') AND uid = $2 ORDER BY calendar_id`,
-		principalID, uid)
+		(SELECT id FROM calendars WHERE principal_id = ANY($1) AND kind = 'calendar') AND uid = $2 ORDER BY calendar_id`,
+		principalIDs, uid)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: objects by UID: %w", err)
 	}
@@ -88,6 +88,24 @@ func (t *txStore) Calendar(ctx context.Context, principalID int64, uri string) (
 
 func (t *txStore) ListCalendars(ctx context.Context, principalID int64) ([]*backend.Calendar, error) {
 	return listCalendars(ctx, t.tx, principalID)
+}
+
+func (t *txStore) CalendarsOf(ctx context.Context, principalIDs []int64) ([]*backend.Calendar, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE principal_id = ANY($1)
+		ORDER BY principal_id, uri`, principalIDs)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list calendars: %w", err)
+	}
+	defer rows.Close()
+	var out []*backend.Calendar
+	for rows.Next() {
+		c, err := scanCalendar(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 func (t *txStore) InstancesInRange(ctx context.Context, calID int64, start, end time.Time) ([]backend.InstanceRef, error) {

@@ -42,6 +42,8 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentCreates", testConcurrentCreates},
 		{"Update", testUpdate},
 		{"RoomLock", testRoomLock},
+		{"PutObjects", testPutObjects},
+		{"CalendarsOf", testCalendarsOf},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
