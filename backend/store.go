@@ -25,6 +25,11 @@ type Store interface {
 	PrincipalByID(ctx context.Context, id int64) (*Principal, error)
 	// PrincipalByEmail returns the principal owning that calendar user address.
 	PrincipalByEmail(ctx context.Context, email string) (*Principal, error)
+	// PrincipalsByEmail returns the principals owning any of the calendar
+	// user addresses (compared as NormalizeEmail does), each once, in no
+	// particular order; addresses nobody owns are left out. One query where
+	// resolving a meeting's attendees would otherwise take one each.
+	PrincipalsByEmail(ctx context.Context, emails []string) ([]*Principal, error)
 	// ListPrincipals lists principals of one kind ("" = all) ordered by kind, name.
 	ListPrincipals(ctx context.Context, kind PrincipalKind) ([]*Principal, error)
 	// UpdatePrincipal replaces the display name, e-mail addresses, admin

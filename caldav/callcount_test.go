@@ -29,6 +29,11 @@ func (s *callCounter) PrincipalByID(ctx context.Context, id int64) (*backend.Pri
 	return s.Store.PrincipalByID(ctx, id)
 }
 
+func (s *callCounter) PrincipalsByEmail(ctx context.Context, emails []string) ([]*backend.Principal, error) {
+	s.count()
+	return s.Store.PrincipalsByEmail(ctx, emails)
+}
+
 func (s *callCounter) PrincipalByEmail(ctx context.Context, email string) (*backend.Principal, error) {
 	s.count()
 	return s.Store.PrincipalByEmail(ctx, email)
