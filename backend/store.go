@@ -101,6 +101,13 @@ type Store interface {
 	// InstancesInRange returns the URIs of a calendar's objects having an
 	// indexed occurrence overlapping [start, end).
 	InstancesInRange(ctx context.Context, calendarID int64, start, end time.Time) ([]InstanceRef, error)
+	// FreeBusy reads the busy time of several calendars over [start, end)
+	// (see FreeBusy) in one call, from the instance index without reading
+	// the objects it answers for.
+	FreeBusy(ctx context.Context, calendarIDs []int64, start, end time.Time) (*FreeBusy, error)
+	// CalendarsOf returns the collections of several principals at once,
+	// ordered by principal id and URI.
+	CalendarsOf(ctx context.Context, principalIDs []int64) ([]*Calendar, error)
 }
 
 // PutObjectRequest is one write of a calendar object. Callers fill Object

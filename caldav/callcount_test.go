@@ -94,6 +94,16 @@ func (s *callCounter) InstancesInRange(ctx context.Context, calID int64, start, 
 	return s.Store.InstancesInRange(ctx, calID, start, end)
 }
 
+func (s *callCounter) FreeBusy(ctx context.Context, calIDs []int64, start, end time.Time) (*backend.FreeBusy, error) {
+	s.count()
+	return s.Store.FreeBusy(ctx, calIDs, start, end)
+}
+
+func (s *callCounter) CalendarsOf(ctx context.Context, principalIDs []int64) ([]*backend.Calendar, error) {
+	s.count()
+	return s.Store.CalendarsOf(ctx, principalIDs)
+}
+
 // Update counts the transaction itself (begin and commit) and every call
 // made in it.
 func (s *callCounter) Update(ctx context.Context, fn func(tx backend.TxStore) error) error {

@@ -169,6 +169,9 @@ func (sb *schedBench) fillBusy(n, users, m int) {
 	}
 	for u := 1; u <= users; u++ {
 		name := fmt.Sprintf("att%02d", u)
+		if err := sb.h.(*Handler).ensureHome(context.Background(), sb.principal(name)); err != nil {
+			sb.tb.Fatal(err)
+		}
 		for i := range m {
 			start := sb.base.Add(time.Duration(sb.rng.IntN(2*365*24)-365*24) * time.Hour)
 			uid := fmt.Sprintf("%s-%05d", name, i)

@@ -91,21 +91,7 @@ func (t *txStore) ListCalendars(ctx context.Context, principalID int64) ([]*back
 }
 
 func (t *txStore) CalendarsOf(ctx context.Context, principalIDs []int64) ([]*backend.Calendar, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE principal_id = ANY($1)
-		ORDER BY principal_id, uri`, principalIDs)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: list calendars: %w", err)
-	}
-	defer rows.Close()
-	var out []*backend.Calendar
-	for rows.Next() {
-		c, err := scanCalendar(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return calendarsOf(ctx, t.tx, principalIDs)
 }
 
 func (t *txStore) InstancesInRange(ctx context.Context, calID int64, start, end time.Time) ([]backend.InstanceRef, error) {

@@ -100,25 +100,7 @@ func (t *txStore) PutObjects(ctx context.Context, reqs []*backend.PutObjectReque
 }
 
 func (t *txStore) CalendarsOf(ctx context.Context, principalIDs []int64) ([]*backend.Calendar, error) {
-	if len(principalIDs) == 0 {
-		return nil, nil
-	}
-	in, args := inList(principalIDs)
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE principal_id IN `+in+`
-		ORDER BY principal_id, uri`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: list calendars: %w", err)
-	}
-	defer rows.Close()
-	var out []*backend.Calendar
-	for rows.Next() {
-		c, err := scanCalendar(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return calendarsOf(ctx, t.tx, principalIDs)
 }
 
 // inList is "(?, ?, …)" for ids, with ids as arguments.

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"RoomLock", testRoomLock},
 		{"PutObjects", testPutObjects},
 		{"CalendarsOf", testCalendarsOf},
+		{"FreeBusy", testFreeBusy},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
