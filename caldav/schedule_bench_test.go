@@ -9,7 +9,9 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,8 +59,8 @@ type schedBench struct {
 	tb    testing.TB
 	store *callCounter
 	h     http.Handler
-	base  time.Time // start of the month asked about, and of the first invitation
-	slot  int       // numbers the invitations' slots
+	base  time.Time    // start of the month asked about, and of the first invitation
+	slot  atomic.Int64 // numbers the invitations' slots
 	rng   *rand.Rand
 }
 
@@ -107,9 +109,11 @@ func (sb *schedBench) do(method, path string, body []byte, want int, hdr ...stri
 
 // invite stores a new meeting of org with 10 users at random and a room at
 // a slot of its own, so that the room accepts.
-func (sb *schedBench) invite() {
-	k := sb.slot
-	sb.slot++
+func (sb *schedBench) invite() { sb.inviteWith(sb.rng) }
+
+// inviteWith is invite with a random source of the caller's.
+func (sb *schedBench) inviteWith(rng *rand.Rand) {
+	k := int(sb.slot.Add(1) - 1)
 	start := sb.base.Add(time.Duration(k/4) * time.Hour)
 	uid := fmt.Sprintf("invite-%06d", k)
 	var b strings.Builder
@@ -118,7 +122,7 @@ func (sb *schedBench) invite() {
 		"SUMMARY:Planning\r\nDESCRIPTION:" + strings.Repeat("Agenda item, owner and notes. ", 15) + "\r\n" +
 		"ORGANIZER;CN=Org:mailto:org@example.com\r\n" +
 		"ATTENDEE;CN=Org;ROLE=CHAIR;PARTSTAT=ACCEPTED:mailto:org@example.com\r\n")
-	for _, i := range sb.rng.Perm(30)[:10] {
+	for _, i := range rng.Perm(30)[:10] {
 		fmt.Fprintf(&b, "ATTENDEE;CN=Attendee %02d;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:att%02d@example.com\r\n", i+1, i+1)
 	}
 	fmt.Fprintf(&b, "ATTENDEE;CUTYPE=ROOM;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:room%02d@example.com\r\n", 1+k%4)
@@ -157,41 +161,66 @@ func BenchmarkInvite(b *testing.B) {
 	}
 }
 
+// BenchmarkInviteParallel is BenchmarkInvite by 8 clients at once, as the
+// load tool's invite phase runs: all invitations are org's, so they
+// contend for org's collections and for the 4 rooms.
+func BenchmarkInviteParallel(b *testing.B) {
+	for _, st := range benchStores {
+		b.Run(st.name, func(b *testing.B) {
+			sb := newSchedBench(b, st.open)
+			sb.invite()
+			b.ReportAllocs()
+			b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+			b.ResetTimer()
+			calls := sb.store.calls.Load()
+			var seed atomic.Uint64
+			b.RunParallel(func(pb *testing.PB) {
+				rng := rand.New(rand.NewPCG(seed.Add(1), 7))
+				for pb.Next() {
+					sb.inviteWith(rng)
+				}
+			})
+			b.ReportMetric(float64(sb.store.calls.Load()-calls)/float64(b.N), "calls/op")
+		})
+	}
+}
+
 // fillBusy gives org n events and each of users users m events of their
 // own, a fifth of them weekly series, over a year either side of base,
 // and books the rooms with 40 invitations.
 func (sb *schedBench) fillBusy(n, users, m int) {
-	for i := range n {
-		start := sb.base.Add(time.Duration(sb.rng.IntN(2*365*24)-365*24) * time.Hour)
-		uid := fmt.Sprintf("org-%05d", i)
-		sb.do(http.MethodPut, "/dav/calendars/users/org/calendar/"+uid+".ics", sbEvent(uid, start, "org", 10*(i%5/4)),
-			http.StatusCreated)
-	}
+	sb.fillCalendar("org", n)
 	for u := 1; u <= users; u++ {
-		name := fmt.Sprintf("att%02d", u)
-		if err := sb.h.(*Handler).ensureHome(context.Background(), sb.principal(name)); err != nil {
-			sb.tb.Fatal(err)
-		}
-		for i := range m {
-			start := sb.base.Add(time.Duration(sb.rng.IntN(2*365*24)-365*24) * time.Hour)
-			uid := fmt.Sprintf("%s-%05d", name, i)
-			req := &backend.PutObjectRequest{}
-			c, err := sb.store.Calendar(context.Background(), sb.principal(name).ID, "calendar")
-			if err != nil {
-				sb.tb.Fatal(err)
-			}
-			obj, _, err := sb.h.(*Handler).prepareObject(c, uid+".ics", sbEvent(uid, start, name, 10*(i%5/4)))
-			if err != nil {
-				sb.tb.Fatal(err)
-			}
-			req.CalendarID, req.Object = c.ID, obj
-			if _, err := sb.store.PutObject(context.Background(), req); err != nil {
-				sb.tb.Fatal(err)
-			}
-		}
+		sb.fillCalendar(fmt.Sprintf("att%02d", u), m)
 	}
 	for range 40 {
 		sb.invite()
+	}
+}
+
+// fillCalendar stores n events of the user in their calendar "calendar",
+// a fifth of them weekly series of 10, over a year either side of the
+// benchmark's month, straight into the store (as a PUT would index them).
+func (sb *schedBench) fillCalendar(name string, n int) {
+	ctx := context.Background()
+	p := sb.principal(name)
+	if err := sb.h.(*Handler).ensureHome(ctx, p); err != nil {
+		sb.tb.Fatal(err)
+	}
+	c, err := sb.store.Calendar(ctx, p.ID, "calendar")
+	if err != nil {
+		sb.tb.Fatal(err)
+	}
+	for i := range n {
+		start := sb.base.Add(time.Duration(sb.rng.IntN(2*365*24)-365*24) * time.Hour)
+		uid := fmt.Sprintf("%s-%05d", name, i)
+		obj, _, err := sb.h.(*Handler).prepareObject(c, uid+".ics", sbEvent(uid, start, name, 10*(i%5/4)))
+		if err != nil {
+			sb.tb.Fatal(err)
+		}
+		if _, err := sb.store.PutObject(ctx, &backend.PutObjectRequest{CalendarID: c.ID, Object: obj}); err != nil {
+			sb.tb.Fatal(err)
+		}
 	}
 }
 
@@ -209,7 +238,7 @@ func BenchmarkFreeBusyPost(b *testing.B) {
 	for _, st := range benchStores {
 		b.Run(st.name, func(b *testing.B) {
 			sb := newSchedBench(b, st.open)
-			sb.fillBusy(2000, 15, 100)
+			sb.fillBusy(fbOrgEvents, 15, 100)
 			var body strings.Builder
 			body.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kalends//bench//EN\r\nMETHOD:REQUEST\r\n" +
 				"BEGIN:VFREEBUSY\r\nUID:fb-1\r\nDTSTAMP:20260101T000000Z\r\n" +
@@ -237,3 +266,5 @@ func BenchmarkFreeBusyPost(b *testing.B) {
 		})
 	}
 }
+
+var fbOrgEvents = 20000
