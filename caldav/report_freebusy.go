@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -199,7 +200,7 @@ func busyByType(busy []fbPeriod, start, end time.Time) ([]string, map[string][]f
 
 // mergePeriods sorts periods and joins overlapping or touching ones.
 func mergePeriods(ps []fbPeriod) []fbPeriod {
-	sort.Slice(ps, func(i, j int) bool { return ps[i].start.Before(ps[j].start) })
+	slices.SortFunc(ps, func(a, b fbPeriod) int { return a.start.Compare(b.start) })
 	var out []fbPeriod
 	for _, p := range ps {
 		if n := len(out); n > 0 && !p.start.After(out[n-1].end) {
