@@ -22,10 +22,13 @@ type TxStore interface {
 	Object(ctx context.Context, calendarID int64, uri string) (*Object, error)
 	ObjectByUID(ctx context.Context, calendarID int64, uid string) (*Object, error)
 	// ObjectsByUID returns, with their data, the objects of that UID in all
-	// the calendar collections (not the inboxes) of the given principals,
-	// ordered by collection id: one query where scheduling would otherwise
-	// ask each calendar of each recipient in turn.
-	ObjectsByUID(ctx context.Context, principalIDs []int64, uid string) ([]*Object, error)
+	// the principal's calendar collections (not its inbox): one query where
+	// scheduling would otherwise ask each calendar in turn.
+	ObjectsByUID(ctx context.Context, principalID int64, uid string) ([]*Object, error)
+	// ObjectsByUIDOf is ObjectsByUID for several principals at once,
+	// ordered by collection id: one query for all the recipients of a
+	// meeting.
+	ObjectsByUIDOf(ctx context.Context, principalIDs []int64, uid string) ([]*Object, error)
 	Calendar(ctx context.Context, principalID int64, uri string) (*Calendar, error)
 	ListCalendars(ctx context.Context, principalID int64) ([]*Calendar, error)
 	// CalendarsOf returns the collections of several principals at once,

@@ -142,9 +142,14 @@ func (t *countedTx) PutObjects(ctx context.Context, reqs []*backend.PutObjectReq
 	return t.tx.PutObjects(ctx, reqs)
 }
 
-func (t *countedTx) ObjectsByUID(ctx context.Context, principalIDs []int64, uid string) ([]*backend.Object, error) {
+func (t *countedTx) ObjectsByUID(ctx context.Context, principalID int64, uid string) ([]*backend.Object, error) {
 	t.s.count()
-	return t.tx.ObjectsByUID(ctx, principalIDs, uid)
+	return t.tx.ObjectsByUID(ctx, principalID, uid)
+}
+
+func (t *countedTx) ObjectsByUIDOf(ctx context.Context, principalIDs []int64, uid string) ([]*backend.Object, error) {
+	t.s.count()
+	return t.tx.ObjectsByUIDOf(ctx, principalIDs, uid)
 }
 
 func (t *countedTx) CalendarsOf(ctx context.Context, principalIDs []int64) ([]*backend.Calendar, error) {

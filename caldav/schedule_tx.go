@@ -62,7 +62,7 @@ func (s *scheduler) begin(tx backend.TxStore, uid string) error {
 	if uid == "" {
 		return nil
 	}
-	objs, err := tx.ObjectsByUID(s.ctx, ids, uid)
+	objs, err := tx.ObjectsByUIDOf(s.ctx, ids, uid)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (s *scheduler) objectsByUID(p *backend.Principal, uid string) ([]*backend.O
 	if objs, ok := s.st.copies[p.ID]; ok && uid == s.st.uid {
 		return objs, nil
 	}
-	objs, err := s.tx.ObjectsByUID(s.ctx, []int64{p.ID}, uid)
+	objs, err := s.tx.ObjectsByUID(s.ctx, p.ID, uid)
 	if err != nil {
 		return nil, err
 	}

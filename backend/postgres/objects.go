@@ -40,16 +40,12 @@ func scanObject(r pgx.Row, calID int64, withData bool) (*backend.Object, error) 
 // the collection's writers until commit, and holding it only here keeps
 // that window to this statement and the commit. ErrNotFound when the
 // collection does not exist.
-// logChangeSQL bumps collection $1's revision and records the change of
-// URI $2 ($3: deleted) at it, returning the revision.
-const logChangeSQL = `WITH r AS (UPDATE calendars SET revision = revision + 1 WHERE id = $1 RETURNING revision)
-	INSERT INTO changes (calendar_id, uri, revision, deleted) SELECT $1, $2, revision, $3 FROM r
-	ON CONFLICT (calendar_id, uri) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted
-	RETURNING revision`
-
 func logChange(ctx context.Context, tx pgx.Tx, calID int64, uri string, deleted bool) (int64, error) {
 	var rev int64
-	err := tx.QueryRow(ctx, logChangeSQL, calID, uri, deleted).Scan(&rev)
+	err := tx.QueryRow(ctx, `WITH r AS (UPDATE calendars SET revision = revision + 1 WHERE id = $1 RETURNING revision)
+		INSERT INTO changes (calendar_id, uri, revision, deleted) SELECT $1, $2, revision, $3 FROM r
+		ON CONFLICT (calendar_id, uri) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted
+		RETURNING revision`, calID, uri, deleted).Scan(&rev)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: collection %d: %w", calID, notFound(err))
 	}

@@ -13,6 +13,13 @@ import (
 	"github.com/kalends/kalends/backend"
 )
 
+// logWriteSQL is logChange's statement for a write (not a deletion) of URI
+// $2 in collection $1, returning the collection's new revision.
+const logWriteSQL = `WITH r AS (UPDATE calendars SET revision = revision + 1 WHERE id = $1 RETURNING revision)
+	INSERT INTO changes (calendar_id, uri, revision, deleted) SELECT $1, $2, revision, false FROM r
+	ON CONFLICT (calendar_id, uri) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted
+	RETURNING revision`
+
 // PutObjects implements backend.TxStore in two round trips whatever the
 // number of objects, where PutObject costs five each (savepoint, lock,
 // write, change log, release): the savepoint and every object's row lock
@@ -117,7 +124,7 @@ func putBatch(ctx context.Context, tx pgx.Tx, reqs []*backend.PutObjectRequest) 
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(reqs[a].CalendarID, reqs[b].CalendarID) })
 	for _, i := range order {
-		b.Queue(logChangeSQL, reqs[i].CalendarID, reqs[i].Object.URI, false)
+		b.Queue(logWriteSQL, reqs[i].CalendarID, reqs[i].Object.URI)
 	}
 	b.Queue(`RELEASE SAVEPOINT put_objects`)
 	br := tx.SendBatch(ctx, b)

@@ -61,7 +61,11 @@ func (t *txStore) ObjectByUID(ctx context.Context, calID int64, uid string) (*ba
 	return getObjectByUID(ctx, t.tx, calID, uid)
 }
 
-func (t *txStore) ObjectsByUID(ctx context.Context, principalIDs []int64, uid string) ([]*backend.Object, error) {
+func (t *txStore) ObjectsByUID(ctx context.Context, principalID int64, uid string) ([]*backend.Object, error) {
+	return t.ObjectsByUIDOf(ctx, []int64{principalID}, uid)
+}
+
+func (t *txStore) ObjectsByUIDOf(ctx context.Context, principalIDs []int64, uid string) ([]*backend.Object, error) {
 	rows, err := t.tx.Query(ctx, `SELECT calendar_id, `+objectColumns+`, data FROM objects WHERE calendar_id IN
 		(SELECT id FROM calendars WHERE principal_id = ANY($1) AND kind = 'calendar') AND uid = $2 ORDER BY calendar_id`,
 		principalIDs, uid)

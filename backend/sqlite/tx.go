@@ -43,7 +43,11 @@ func (t *txStore) ObjectByUID(ctx context.Context, calID int64, uid string) (*ba
 	return getObjectByUID(ctx, t.tx, calID, uid)
 }
 
-func (t *txStore) ObjectsByUID(ctx context.Context, principalIDs []int64, uid string) ([]*backend.Object, error) {
+func (t *txStore) ObjectsByUID(ctx context.Context, principalID int64, uid string) ([]*backend.Object, error) {
+	return t.ObjectsByUIDOf(ctx, []int64{principalID}, uid)
+}
+
+func (t *txStore) ObjectsByUIDOf(ctx context.Context, principalIDs []int64, uid string) ([]*backend.Object, error) {
 	if len(principalIDs) == 0 {
 		return nil, nil
 	}

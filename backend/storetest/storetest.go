@@ -37,14 +37,14 @@ func Run(t *testing.T, open Opener) {
 		{"ChangeLog", testChangeLog},
 		{"ChangeLimit", testChangeLimit},
 		{"Instances", testInstances},
+		{"PutObjects", testPutObjects},
+		{"CalendarsOf", testCalendarsOf},
+		{"FreeBusy", testFreeBusy},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentIfMatch", testConcurrentIfMatch},
 		{"ConcurrentCreates", testConcurrentCreates},
 		{"Update", testUpdate},
 		{"RoomLock", testRoomLock},
-		{"PutObjects", testPutObjects},
-		{"CalendarsOf", testCalendarsOf},
-		{"FreeBusy", testFreeBusy},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

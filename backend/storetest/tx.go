@@ -69,11 +69,11 @@ func testUpdate(t *testing.T, s backend.Store) {
 	}
 	// ObjectsByUID finds a UID across a principal's calendars, with data.
 	if err := s.Update(ctx(t), func(tx backend.TxStore) error {
-		objs, err := tx.ObjectsByUID(ctx(t), []int64{att.ID}, "uid-m")
+		objs, err := tx.ObjectsByUID(ctx(t), att.ID, "uid-m")
 		if err != nil || len(objs) != 1 || objs[0].CalendarID != ac.ID || objs[0].URI != "m.ics" || len(objs[0].Data) == 0 {
 			return fmt.Errorf("ObjectsByUID = %+v, %v", objs, err)
 		}
-		if objs, err := tx.ObjectsByUID(ctx(t), []int64{att.ID}, "uid-none"); err != nil || len(objs) != 0 {
+		if objs, err := tx.ObjectsByUID(ctx(t), att.ID, "uid-none"); err != nil || len(objs) != 0 {
 			return fmt.Errorf("ObjectsByUID(unknown) = %+v, %v", objs, err)
 		}
 		return nil

@@ -101,7 +101,7 @@ func testPutObjects(t *testing.T, s backend.Store) {
 	}
 }
 
-// testCalendarsOf: CalendarsOf and ObjectsByUID answer for several
+// testCalendarsOf: CalendarsOf and ObjectsByUIDOf answer for several
 // principals at once.
 func testCalendarsOf(t *testing.T, s backend.Store) {
 	p1, p2, p3 := mustUser(t, s, "rita"), mustUser(t, s, "sam"), mustUser(t, s, "tom")
@@ -129,16 +129,16 @@ func testCalendarsOf(t *testing.T, s backend.Store) {
 		if cals, err := tx.CalendarsOf(ctx(t), []int64{-1}); err != nil || len(cals) != 0 {
 			return fmt.Errorf("CalendarsOf(unknown) = %+v, %v", cals, err)
 		}
-		objs, err := tx.ObjectsByUID(ctx(t), []int64{p1.ID, p2.ID, p3.ID}, "uid-m")
+		objs, err := tx.ObjectsByUIDOf(ctx(t), []int64{p1.ID, p2.ID, p3.ID}, "uid-m")
 		if err != nil || len(objs) != 2 {
-			return fmt.Errorf("ObjectsByUID of three principals = %+v, %v; want 2", objs, err)
+			return fmt.Errorf("ObjectsByUIDOf three principals = %+v, %v; want 2", objs, err)
 		}
 		seen := map[int64]string{}
 		for _, o := range objs {
 			seen[o.CalendarID] = o.URI
 		}
 		if seen[c1b.ID] != "m.ics" || seen[c2.ID] != "copy.ics" || len(objs[0].Data) == 0 {
-			return fmt.Errorf("ObjectsByUID found %v", seen)
+			return fmt.Errorf("ObjectsByUIDOf found %v", seen)
 		}
 		return nil
 	})
