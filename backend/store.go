@@ -25,6 +25,11 @@ type Store interface {
 	PrincipalByID(ctx context.Context, id int64) (*Principal, error)
 	// PrincipalByEmail returns the principal owning that calendar user address.
 	PrincipalByEmail(ctx context.Context, email string) (*Principal, error)
+	// PrincipalsByEmail returns the principals owning any of the calendar
+	// user addresses (compared as NormalizeEmail does), each once, in no
+	// particular order; addresses nobody owns are left out. One query where
+	// resolving a meeting's attendees would otherwise take one each.
+	PrincipalsByEmail(ctx context.Context, emails []string) ([]*Principal, error)
 	// ListPrincipals lists principals of one kind ("" = all) ordered by kind, name.
 	ListPrincipals(ctx context.Context, kind PrincipalKind) ([]*Principal, error)
 	// UpdatePrincipal replaces the display name, e-mail addresses, admin
@@ -115,6 +120,13 @@ type Store interface {
 	// InstancesInRange returns the URIs of a calendar's objects having an
 	// indexed occurrence overlapping [start, end).
 	InstancesInRange(ctx context.Context, calendarID int64, start, end time.Time) ([]InstanceRef, error)
+	// FreeBusy reads the busy time of several calendars over [start, end)
+	// (see FreeBusy) in one call, from the instance index without reading
+	// the objects it answers for.
+	FreeBusy(ctx context.Context, calendarIDs []int64, start, end time.Time) (*FreeBusy, error)
+	// CalendarsOf returns the collections of several principals at once,
+	// ordered by principal id and URI.
+	CalendarsOf(ctx context.Context, principalIDs []int64) ([]*Calendar, error)
 }
 
 // PutObjectRequest is one write of a calendar object. Callers fill Object

@@ -7,7 +7,9 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kalends/kalends/backend"
@@ -24,25 +26,39 @@ const authCacheTTL = 5 * time.Minute
 // queries on every request.
 const authRecheck = 30 * time.Second
 
+// maxHashing bounds the argon2id verifications running at once. Each one
+// holds backend's argon2 memory (19 MiB) and a core while it runs, so more
+// of them than cores gain no speed, only memory: a burst of first logins
+// (a client opening all its connections at once, many users arriving
+// together) would otherwise add 19 MiB per request to the server's peak.
+var maxHashing = max(1, min(runtime.GOMAXPROCS(0), 4))
+
 // authCache remembers recently verified credentials. Entries are keyed by a
 // keyed hash of user and password (the password itself is never kept), and
 // carry the stored hash they were verified against, so a password change
 // invalidates them at once.
 type authCache struct {
-	mu      sync.Mutex
-	key     [32]byte
-	entries map[[32]byte]authEntry
+	mu       sync.Mutex
+	key      [32]byte
+	entries  map[[32]byte]authEntry
+	inflight map[[32]byte]chan struct{} // credentials being verified, closed when done
+	hashing  chan struct{}              // a slot per argon2id run, maxHashing of them
+	hashes   atomic.Int64               // argon2id runs so far
+	running  atomic.Int64               // argon2id runs right now
+	peak     atomic.Int64               // most argon2id runs at once
 }
 
 type authEntry struct {
-	principal *backend.Principal
+	principal *backend.Principal // nil until the account was read
+	id        int64
 	hash      string
 	expires   time.Time // of the password verification
 	checked   time.Time // when the account was last read
 }
 
 func newAuthCache() *authCache {
-	c := &authCache{entries: map[[32]byte]authEntry{}}
+	c := &authCache{entries: map[[32]byte]authEntry{}, inflight: map[[32]byte]chan struct{}{},
+		hashing: make(chan struct{}, maxHashing)}
 	rand.Read(c.key[:])
 	return c
 }
@@ -64,7 +80,7 @@ func (c *authCache) fresh(d [32]byte) *backend.Principal {
 	defer c.mu.Unlock()
 	e, ok := c.entries[d]
 	now := time.Now()
-	if !ok || now.After(e.expires) || now.Sub(e.checked) > authRecheck {
+	if !ok || e.principal == nil || now.After(e.expires) || now.Sub(e.checked) > authRecheck {
 		return nil
 	}
 	return e.principal
@@ -78,7 +94,76 @@ func (c *authCache) verified(d [32]byte, id int64, hash string) bool {
 	if !ok || time.Now().After(e.expires) {
 		return false
 	}
-	return e.principal.ID == id && subtle.ConstantTimeCompare([]byte(e.hash), []byte(hash)) == 1
+	return e.id == id && subtle.ConstantTimeCompare([]byte(e.hash), []byte(hash)) == 1
+}
+
+// check verifies password against the stored hash of account id, once for
+// all the requests carrying the same credentials at the same time (digest
+// d): the others wait for the first and accept its outcome when it
+// verified them against this very hash.
+func (c *authCache) check(ctx context.Context, d [32]byte, id int64, hash, password string) (bool, error) {
+	var done chan struct{}
+	for done == nil {
+		c.mu.Lock()
+		wait, busy := c.inflight[d]
+		if !busy {
+			done = make(chan struct{})
+			c.inflight[d] = done
+		}
+		c.mu.Unlock()
+		if busy {
+			select {
+			case <-wait:
+			case <-ctx.Done():
+				return false, ctx.Err()
+			}
+			if c.verified(d, id, hash) {
+				return true, nil
+			}
+		}
+	}
+	defer func() {
+		c.mu.Lock()
+		delete(c.inflight, d)
+		c.mu.Unlock()
+		close(done)
+	}()
+	var ok bool
+	err := c.argon(ctx, func() { ok = backend.CheckPassword(hash, password) })
+	if ok {
+		c.mark(d, id, hash)
+	}
+	return ok, err
+}
+
+// argon runs one argon2id computation in one of the maxHashing slots.
+func (c *authCache) argon(ctx context.Context, run func()) error {
+	select {
+	case c.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-c.hashing }()
+	c.hashes.Add(1)
+	n := c.running.Add(1)
+	defer c.running.Add(-1)
+	for p := c.peak.Load(); n > p && !c.peak.CompareAndSwap(p, n); p = c.peak.Load() {
+	}
+	run()
+	return nil
+}
+
+// mark records that the credentials d were verified against hash of
+// account id, before the account itself is read.
+func (c *authCache) mark(d [32]byte, id int64, hash string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[d]
+	if e.id != id || e.hash != hash {
+		e.principal = nil
+	}
+	e.id, e.hash, e.expires = id, hash, time.Now().Add(authCacheTTL)
+	c.entries[d] = e
 }
 
 func (c *authCache) put(d [32]byte, p *backend.Principal, hash string, reverified bool) {
@@ -92,7 +177,7 @@ func (c *authCache) put(d [32]byte, p *backend.Principal, hash string, reverifie
 	if reverified || e.expires.IsZero() {
 		e.expires = now.Add(authCacheTTL)
 	}
-	e.principal, e.hash, e.checked = p, hash, now
+	e.principal, e.id, e.hash, e.checked = p, p.ID, hash, now
 	c.entries[d] = e
 }
 
@@ -117,15 +202,18 @@ func (h *Handler) authenticate(r *http.Request) (*backend.Principal, error) {
 	}
 	id, hash, err := h.store.Credentials(r.Context(), name)
 	if errors.Is(err, backend.ErrNotFound) || (err == nil && hash == "") {
-		backend.CheckPassword(dummyHash, pass)
-		return nil, nil
+		err := h.auth.argon(r.Context(), func() { backend.CheckPassword(dummyHash, pass) })
+		return nil, err
 	}
 	if err != nil {
 		return nil, err
 	}
 	known := h.auth.verified(d, id, hash)
-	if !known && !backend.CheckPassword(hash, pass) {
-		return nil, nil
+	if !known {
+		ok, err := h.auth.check(r.Context(), d, id, hash, pass)
+		if err != nil || !ok {
+			return nil, err
+		}
 	}
 	p, err := h.store.PrincipalByID(r.Context(), id)
 	if errors.Is(err, backend.ErrNotFound) {

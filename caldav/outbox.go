@@ -8,9 +8,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	goical "github.com/emersion/go-ical"
@@ -22,8 +22,8 @@ import (
 )
 
 // maxFreeBusyRecipients is the most recipients one outbox free-busy POST
-// may ask about. Each costs a principal lookup and an index read per
-// opaque calendar; 100 covers any meeting a person plans by hand (Apple's
+// may ask about. They are read together, but each adds its calendars to
+// the one index read; 100 covers any meeting a person plans by hand (Apple's
 // server and Stalwart use limits of the same order).
 const maxFreeBusyRecipients = 100
 
@@ -143,31 +143,39 @@ func (h *Handler) outboxPost(w http.ResponseWriter, r *http.Request, res *resour
 	return nil
 }
 
-// freeBusyParallel is how many recipients are looked up at once: each
-// costs a few indexed reads, and a meeting planner asks about 10–20
-// people and rooms in one POST, so reading them side by side keeps the
-// answer near the time of one (the connection pools bound the rest).
-const freeBusyParallel = 8
-
-// freeBusyResponses answers every recipient, in the order given; the
-// first store error fails the whole request.
+// freeBusyResponses answers every recipient, in the order given, with
+// three store calls whatever their number: the recipients' principals,
+// their calendars and the busy time of all their opaque calendars
+// (Store.FreeBusy). The first store error fails the whole request.
 func (h *Handler) freeBusyResponses(ctx context.Context, q *scheduling.FreeBusyQuery, recipients []string) ([]dx.RecipientResponse, error) {
+	owners, err := h.addressPrincipals(ctx, recipients)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, p := range owners {
+		if p != nil && !slices.Contains(ids, p.ID) {
+			ids = append(ids, p.ID)
+		}
+	}
+	all, err := h.store.CalendarsOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var cals []*backend.Calendar
+	for _, c := range all {
+		if c.Kind == backend.CollectionCalendar && !c.Transparent {
+			cals = append(cals, c)
+		}
+	}
+	busy, err := h.busyTime(ctx, cals, q.Start, q.End)
+	if err != nil {
+		return nil, err
+	}
 	now := time.Now()
 	out := make([]dx.RecipientResponse, len(recipients))
-	errs := make([]error, len(recipients))
-	sem := make(chan struct{}, freeBusyParallel)
-	var wg sync.WaitGroup
 	for i, addr := range recipients {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			out[i], errs[i] = h.recipientFreeBusy(ctx, q, addr, now)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		out[i] = recipientFreeBusy(q, addr, owners[i], cals, busy, now)
 	}
 	return out, nil
 }
@@ -188,34 +196,26 @@ func isFreeBusyRequest(cal *goical.Calendar) bool {
 }
 
 // recipientFreeBusy builds the C:response of one recipient: 3.7 for an
-// address no local principal owns, otherwise 2.0 and a VFREEBUSY REPLY of
-// the busy time in the recipient's opaque calendars (RFC 6638 §9.1), read
-// the way free-busy-query reads it (transparent and cancelled occurrences
-// left out, series beyond the index horizon expanded).
-func (h *Handler) recipientFreeBusy(ctx context.Context, q *scheduling.FreeBusyQuery, addr string, now time.Time) (dx.RecipientResponse, error) {
+// address no local principal owns (p nil), otherwise 2.0 and a VFREEBUSY
+// REPLY of the busy time in the recipient's opaque calendars (RFC 6638
+// §9.1), read the way free-busy-query reads it (transparent and
+// cancelled occurrences left out, series beyond the index horizon
+// expanded): busy holds it by calendar, for the calendars cals.
+func recipientFreeBusy(q *scheduling.FreeBusyQuery, addr string, p *backend.Principal, cals []*backend.Calendar,
+	busy map[int64][]fbPeriod, now time.Time) dx.RecipientResponse {
 	rr := dx.RecipientResponse{Recipient: addr}
-	p, err := h.addressPrincipal(ctx, addr)
-	if err != nil {
-		return rr, err
-	}
 	if p == nil {
 		rr.RequestStatus = statusInvalidCalUser
-		return rr, nil
+		return rr
 	}
-	cals, err := h.opaqueCalendars(ctx, p.ID)
-	if err != nil {
-		return rr, err
-	}
-	var busy []fbPeriod
+	var mine []fbPeriod
 	for _, c := range cals {
-		b, err := h.calendarBusy(ctx, c, q.Start, q.End)
-		if err != nil {
-			return rr, err
+		if c.PrincipalID == p.ID {
+			mine = append(mine, busy[c.ID]...)
 		}
-		busy = append(busy, b...)
 	}
 	var periods []scheduling.Period
-	types, byType := busyByType(busy, q.Start, q.End)
+	types, byType := busyByType(mine, q.Start, q.End)
 	for _, t := range types {
 		for _, b := range mergePeriods(byType[t]) {
 			periods = append(periods, scheduling.Period{Start: b.start.UTC(), End: b.end.UTC(), Type: t})
@@ -224,7 +224,44 @@ func (h *Handler) recipientFreeBusy(ctx context.Context, q *scheduling.FreeBusyQ
 	sort.SliceStable(periods, func(i, j int) bool { return periods[i].Start.Before(periods[j].Start) })
 	rr.RequestStatus = statusSuccess
 	rr.CalendarData = string(ical.EncodeText(scheduling.FreeBusyReply(q, addr, periods, now)))
-	return rr, nil
+	return rr
+}
+
+// addressPrincipals finds the owner of each address (nil for none), the
+// mailto: ones in one query.
+func (h *Handler) addressPrincipals(ctx context.Context, addrs []string) ([]*backend.Principal, error) {
+	out := make([]*backend.Principal, len(addrs))
+	var emails []string
+	for i, a := range addrs {
+		if _, ok := h.principalAddressPath(a); ok {
+			p, err := h.addressPrincipal(ctx, a)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = p
+		} else if e := backend.NormalizeEmail(a); strings.Contains(e, "@") {
+			emails = append(emails, e)
+		}
+	}
+	if len(emails) == 0 {
+		return out, nil
+	}
+	ps, err := h.store.PrincipalsByEmail(ctx, emails)
+	if err != nil {
+		return nil, err
+	}
+	byEmail := map[string]*backend.Principal{}
+	for _, p := range ps {
+		for _, e := range p.Emails {
+			byEmail[e] = p
+		}
+	}
+	for i, a := range addrs {
+		if out[i] == nil {
+			out[i] = byEmail[backend.NormalizeEmail(a)]
+		}
+	}
+	return out, nil
 }
 
 // addressPrincipal finds the local principal owning a calendar user

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,13 +51,13 @@ func (h *Handler) reportFreeBusy(w http.ResponseWriter, r *http.Request, res *re
 			return err
 		}
 	}
+	byCal, err := h.busyTime(r.Context(), cals, tr.Start, tr.End)
+	if err != nil {
+		return err
+	}
 	var busy []fbPeriod
 	for _, c := range cals {
-		p, err := h.calendarBusy(r.Context(), c, tr.Start, tr.End)
-		if err != nil {
-			return err
-		}
-		busy = append(busy, p...)
+		busy = append(busy, byCal[c.ID]...)
 	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
@@ -81,66 +82,43 @@ func (h *Handler) opaqueCalendars(ctx context.Context, principalID int64) ([]*ba
 	return cals, nil
 }
 
-// calendarBusy returns the busy periods of one calendar in [start, end):
-// VEVENT occurrences from the index, except cancelled and transparent ones
-// (§7.10); stored VFREEBUSY objects by their FREEBUSY values; open-ended
-// series beyond the index horizon expanded on the fly.
-func (h *Handler) calendarBusy(ctx context.Context, c *backend.Calendar, start, end time.Time) ([]fbPeriod, error) {
-	until := end
-	if until.IsZero() {
-		until = backend.MaxTime
+// busyTime returns the busy periods of calendars in [start, end), by
+// calendar id, in one store call (Store.FreeBusy): VEVENT occurrences
+// from the index, except cancelled and transparent ones (RFC 4791
+// §7.10); stored VFREEBUSY objects by their FREEBUSY values; series the
+// index holds short of end expanded on the fly.
+func (h *Handler) busyTime(ctx context.Context, cals []*backend.Calendar, start, end time.Time) (map[int64][]fbPeriod, error) {
+	ids := make([]int64, len(cals))
+	byID := make(map[int64]*backend.Calendar, len(cals))
+	for i, c := range cals {
+		ids[i], byID[c.ID] = c.ID, c
 	}
-	// Stored VFREEBUSY objects, and events whose occurrences in the range
-	// the index may not hold, are read; the rest comes from the index.
-	fb, err := h.store.ListObjects(ctx, c.ID, &backend.ListOptions{Components: []string{"VFREEBUSY"}})
+	if end.IsZero() {
+		end = backend.MaxTime
+	}
+	fb, err := h.store.FreeBusy(ctx, ids, start, end)
 	if err != nil {
 		return nil, err
 	}
-	blind, err := h.store.ListObjects(ctx, c.ID, &backend.ListOptions{Components: []string{"VEVENT"}, Unindexed: until})
-	if err != nil {
-		return nil, err
+	out := map[int64][]fbPeriod{}
+	for _, p := range fb.Periods {
+		out[p.CalendarID] = append(out[p.CalendarID], fbPeriod{p.Start, p.End, p.BusyType})
 	}
-	skip := map[string]bool{}
-	var parse []string
-	for _, o := range append(fb, blind...) {
-		skip[o.URI] = true
-		parse = append(parse, o.URI)
-	}
-	refs, err := h.store.InstancesInRange(ctx, c.ID, start, end)
-	if err != nil {
-		return nil, err
-	}
-	var out []fbPeriod
-	for _, ref := range refs {
-		// Tasks, journals and availability do not block time here.
-		if ref.Component != "VEVENT" || skip[ref.URI] {
-			continue
-		}
-		if t := busyTypeOf(ref.Transparent, ref.Status, ref.BusyType); t != "" {
-			out = append(out, fbPeriod{ref.Start, ref.End, t})
-		}
-	}
-	if len(parse) == 0 {
-		return out, nil
-	}
-	objs, err := h.store.ListObjects(ctx, c.ID, &backend.ListOptions{URIs: parse, WithData: true})
-	if err != nil {
-		return nil, err
-	}
-	opts := h.expandOptions(c)
-	for _, o := range objs {
+	for _, o := range fb.Objects {
+		c := byID[o.CalendarID]
 		cal, err := ical.Parse(o.Data)
-		if err != nil {
+		if err != nil || c == nil {
 			continue // stored data was validated; a bad object blocks nothing
 		}
+		opts := h.expandOptions(c)
 		if o.Component == "VFREEBUSY" {
-			out = append(out, storedFreeBusy(cal, opts.Floating)...)
+			out[c.ID] = append(out[c.ID], storedFreeBusy(cal, opts.Floating)...)
 			continue
 		}
 		ins, _ := ical.Expand(cal, start, end, opts)
 		for _, in := range ins {
 			if t := busyTypeOf(in.Transparent, in.Status, in.BusyType); t != "" {
-				out = append(out, fbPeriod{in.Start, in.End, t})
+				out[c.ID] = append(out[c.ID], fbPeriod{in.Start, in.End, t})
 			}
 		}
 	}
@@ -222,7 +200,7 @@ func busyByType(busy []fbPeriod, start, end time.Time) ([]string, map[string][]f
 
 // mergePeriods sorts periods and joins overlapping or touching ones.
 func mergePeriods(ps []fbPeriod) []fbPeriod {
-	sort.Slice(ps, func(i, j int) bool { return ps[i].start.Before(ps[j].start) })
+	slices.SortFunc(ps, func(a, b fbPeriod) int { return a.start.Compare(b.start) })
 	var out []fbPeriod
 	for _, p := range ps {
 		if n := len(out); n > 0 && !p.start.After(out[n-1].end) {

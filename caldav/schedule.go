@@ -67,32 +67,58 @@ type scheduler struct {
 	now   time.Time
 	dir   map[string]*backend.Principal // normalized address → principal (nil: not on this server)
 	actor *backend.Principal
+	st    txState // what the transaction read and has yet to write (schedule_tx.go)
 }
 
-// newScheduler resolves every address of the given objects and provisions
-// the homes of the local ones, outside the transaction: ProvisionHome is a
-// write of its own and may not run inside Store.Update (SQLite has one
-// writer). Addresses met later are looked up inside the transaction.
+// newScheduler resolves every address of the given objects, in one
+// query, and provisions the homes of the local ones, outside the
+// transaction: ProvisionHome is a write of its own and may not run
+// inside Store.Update (SQLite has one writer). Addresses met later are
+// looked up inside the transaction.
 func (h *Handler) newScheduler(ctx context.Context, actor *backend.Principal, cals ...*goical.Calendar) (*scheduler, error) {
 	s := &scheduler{h: h, ctx: ctx, now: time.Now().UTC(), dir: map[string]*backend.Principal{}, actor: actor}
+	var addrs []string
 	for _, c := range cals {
-		if err := s.prefetch(c); err != nil {
-			return nil, err
+		addrs = append(addrs, calAddresses(c)...)
+	}
+	if err := s.resolve(addrs); err != nil {
+		return nil, err
+	}
+	for _, a := range addrs {
+		if p := s.dir[backend.NormalizeEmail(a)]; p != nil {
+			if err := h.ensureHome(ctx, p); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return s, nil
 }
 
-// prefetch resolves the addresses of cal and provisions their homes.
-func (s *scheduler) prefetch(cal *goical.Calendar) error {
-	for _, a := range calAddresses(cal) {
-		p, err := s.lookup(a)
-		if err != nil {
-			return err
+// resolve looks up, together, the addresses not in the directory yet;
+// those nobody owns are recorded as outside the server (nil).
+func (s *scheduler) resolve(addrs []string) error {
+	var ask []string
+	for _, a := range addrs {
+		key := backend.NormalizeEmail(a)
+		if _, ok := s.dir[key]; ok {
+			continue
 		}
-		if p != nil {
-			if err := s.h.ensureHome(s.ctx, p); err != nil {
-				return err
+		s.dir[key] = nil
+		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(a)), "mailto:") && key != "" {
+			ask = append(ask, key)
+		}
+	}
+	if len(ask) == 0 {
+		return nil
+	}
+	ps, err := s.h.store.PrincipalsByEmail(s.ctx, ask)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		for _, e := range p.Emails {
+			if _, asked := s.dir[e]; asked {
+				s.dir[e] = p
 			}
 		}
 	}
@@ -188,7 +214,7 @@ func (h *Handler) objectFor(c *backend.Calendar, uri string, cal *goical.Calenda
 // The store checks only one collection (no-uid-conflict), so the other
 // calendars of the owner are checked here, inside the transaction.
 func (s *scheduler) uniqueSchedulingObject(owner *backend.Principal, calID int64, uid string) error {
-	objs, err := s.tx.ObjectsByUID(s.ctx, owner.ID, uid)
+	objs, err := s.objectsByUID(owner, uid)
 	if err != nil {
 		return err
 	}

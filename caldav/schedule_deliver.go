@@ -18,11 +18,49 @@ import (
 // a local inbox, 2.0 processed at once (rooms, replies), 3.7 not a
 // calendar user of the object, 5.x delivery failed. A recipient that
 // cannot be served fails alone; a store error fails the whole write.
+//
+// Rooms and resources are served first: their answers go into the
+// organizer's object and into the messages to everyone else before those
+// are delivered, so that each attendee's copy (and inbox message, and
+// mail) is written once and already shows the rooms' PARTSTATs.
 func (s *scheduler) deliverAll(sender *backend.Principal, sr *scheduling.Result) error {
-	roomAnswered := false
+	var answers []*goical.Calendar
+	rooms := map[string]bool{} // recipients served in the first pass
 	for _, m := range sr.Messages {
+		if m.Method != "REQUEST" {
+			continue
+		}
+		var data []byte
+		for _, rcpt := range m.Recipients {
+			p, err := s.lookup(rcpt)
+			if err != nil {
+				return err
+			}
+			if p == nil || p.ID == sender.ID || !isRoom(p) {
+				continue
+			}
+			if data == nil {
+				data = ical.EncodeText(m.Calendar)
+			}
+			status, replies, err := s.bookRoom(sender, p, rcpt, m, data, sr)
+			if err = s.recordStatus(sr, rcpt, status, err); err != nil {
+				return err
+			}
+			rooms[backend.NormalizeEmail(rcpt)] = true
+			answers = append(answers, replies...)
+		}
+	}
+	for _, m := range sr.Messages {
+		if m.Method == "REQUEST" {
+			for _, a := range answers {
+				m.AddAnswer(a)
+			}
+		}
 		data := ical.EncodeText(m.Calendar)
 		for _, rcpt := range m.Recipients {
+			if m.Method == "REQUEST" && rooms[backend.NormalizeEmail(rcpt)] {
+				continue
+			}
 			p, err := s.lookup(rcpt)
 			if err != nil {
 				return err
@@ -35,32 +73,31 @@ func (s *scheduler) deliverAll(sender *backend.Principal, sr *scheduling.Result)
 				continue // one of the sender's other addresses
 			case m.Method == "REPLY":
 				status, err = s.deliverReply(p, m, data)
-			case isRoom(p) && m.Method == "REQUEST":
-				var answered bool
-				status, answered, err = s.bookRoom(sender, p, rcpt, m, data, sr)
-				roomAnswered = roomAnswered || answered
 			default:
 				status, err = s.deliverLocal(p, rcpt, m, data)
 			}
-			var de *Error
-			if errors.As(err, &de) {
-				// The recipient's calendar refused the copy (too many
-				// instances, unsupported component): their problem,
-				// reported to the sender, not a failed write.
-				s.h.logger.WarnContext(s.ctx, "scheduling delivery failed", "recipient", rcpt, "error", err)
-				status, err = scheduling.StatusFailed, nil
-			}
-			if err != nil {
+			if err = s.recordStatus(sr, rcpt, status, err); err != nil {
 				return err
 			}
-			sr.SetScheduleStatus(rcpt, status)
 		}
 	}
-	if roomAnswered && sr.Role == scheduling.RoleOrganizer {
-		// The attendees' REQUESTs were built before the rooms answered:
-		// bring their copies up to date with the rooms' PARTSTATs.
-		return s.refresh(sender, sr.Object)
+	return nil
+}
+
+// recordStatus sets the SCHEDULE-STATUS of one delivery, 5.1 when the
+// recipient's calendar refused the copy (too many instances, unsupported
+// component): their problem, reported to the sender, not a failed write.
+// Any other error fails the write.
+func (s *scheduler) recordStatus(sr *scheduling.Result, rcpt, status string, err error) error {
+	var de *Error
+	if errors.As(err, &de) {
+		s.h.logger.WarnContext(s.ctx, "scheduling delivery failed", "recipient", rcpt, "error", err)
+		status, err = scheduling.StatusFailed, nil
 	}
+	if err != nil {
+		return err
+	}
+	sr.SetScheduleStatus(rcpt, status)
 	return nil
 }
 
@@ -90,7 +127,7 @@ func uidURI(uid string) string {
 // findCopy returns p's scheduling object of that UID and its calendar,
 // nil when p has none (RFC 6638 §3.2.4.1: at most one per user).
 func (s *scheduler) findCopy(p *backend.Principal, uid string) (*backend.Object, *backend.Calendar, error) {
-	objs, err := s.tx.ObjectsByUID(s.ctx, p.ID, uid)
+	objs, err := s.objectsByUID(p, uid)
 	if err != nil || len(objs) == 0 {
 		return nil, nil, err
 	}
@@ -100,7 +137,7 @@ func (s *scheduler) findCopy(p *backend.Principal, uid string) (*backend.Object,
 
 // calendarOf returns the calendar of p with that id.
 func (s *scheduler) calendarOf(p *backend.Principal, calID int64) (*backend.Calendar, error) {
-	cals, err := s.tx.ListCalendars(s.ctx, p.ID)
+	cals, err := s.calendarsOf(p)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +153,7 @@ func (s *scheduler) calendarOf(p *backend.Principal, calID int64) (*backend.Cale
 // by ensureHome (the schedule-default-calendar, RFC 6638 §9.2), or else
 // the first calendar accepting the component (to-dos go to "tasks").
 func (s *scheduler) defaultCalendar(p *backend.Principal, comp string) (*backend.Calendar, error) {
-	cals, err := s.tx.ListCalendars(s.ctx, p.ID)
+	cals, err := s.calendarsOf(p)
 	if err != nil {
 		return nil, err
 	}
@@ -164,8 +201,8 @@ func (s *scheduler) storeCopy(p *backend.Principal, existing *backend.Object, ca
 		return false, err
 	}
 	obj.Index.ScheduleTag = tag
-	_, err = s.tx.PutObject(s.ctx, &backend.PutObjectRequest{CalendarID: cal.ID, Object: obj})
-	return err == nil, err
+	s.write(p, cal, obj)
+	return true, nil
 }
 
 func schedUID(cal *goical.Calendar) string {
@@ -182,17 +219,18 @@ func schedUID(cal *goical.Calendar) string {
 // polling the inbox see the latest state of each meeting. The message
 // carries METHOD, so it is stored as is, without the calendar checks.
 func (s *scheduler) toInbox(p *backend.Principal, m *scheduling.Message, data []byte) error {
-	inbox, err := s.tx.Calendar(s.ctx, p.ID, "inbox")
-	if errors.Is(err, backend.ErrNotFound) {
-		return nil
-	}
+	cals, err := s.calendarsOf(p)
 	if err != nil {
 		return err
 	}
-	obj := &backend.Object{URI: uidURI(m.UID), UID: m.UID, Component: schedComponent(m.Calendar), Data: data,
-		Index: backend.ObjectIndex{Sequence: m.Sequence}}
-	_, err = s.tx.PutObject(s.ctx, &backend.PutObjectRequest{CalendarID: inbox.ID, Object: obj})
-	return err
+	for _, inbox := range cals {
+		if inbox.URI == "inbox" {
+			s.write(p, inbox, &backend.Object{URI: uidURI(m.UID), UID: m.UID, Component: schedComponent(m.Calendar),
+				Data: data, Index: backend.ObjectIndex{Sequence: m.Sequence}})
+			return nil
+		}
+	}
+	return nil
 }
 
 // deliverLocal applies a REQUEST or CANCEL to a local user's copy (RFC
@@ -225,7 +263,7 @@ func (s *scheduler) deliverLocal(p *backend.Principal, rcpt string, m *schedulin
 		switch {
 		case err != nil || existing == nil:
 		case out == nil:
-			if _, err := s.tx.DeleteObject(s.ctx, cal.ID, existing.URI, ""); err != nil {
+			if err := s.deleteCopy(p, cal, existing.URI); err != nil {
 				return "", err
 			}
 		default:

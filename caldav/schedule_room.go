@@ -35,51 +35,51 @@ func roomPolicy(p *backend.Principal) scheduling.Policy {
 // bookRoom delivers a REQUEST to a room or resource and answers it: the
 // room's copy is updated, its decision applied (RFC 5546 §3.2.3, one
 // answer per occurrence when only some conflict) and its REPLY applied to
-// the organizer's object sr.Object before that is stored. It reports the
-// SCHEDULE-STATUS and whether the organizer's object changed.
+// the organizer's object sr.Object before that is stored. It returns the
+// SCHEDULE-STATUS and the REPLYs that changed the organizer's object.
 func (s *scheduler) bookRoom(sender, room *backend.Principal, rcpt string, m *scheduling.Message, data []byte,
-	sr *scheduling.Result) (string, bool, error) {
+	sr *scheduling.Result) (string, []*goical.Calendar, error) {
 	if err := s.tx.LockPrincipal(s.ctx, room.ID); err != nil {
-		return "", false, err
+		return "", nil, err
 	}
 	existing, cal, err := s.findCopy(room, m.UID)
 	if err != nil {
-		return "", false, err
+		return "", nil, err
 	}
 	cur, err := parseStored(existing)
 	if err != nil {
-		return "", false, err
+		return "", nil, err
 	}
 	req, err := scheduling.ApplyRequest(cur, m.Calendar, rcpt)
 	if err != nil {
-		return scheduling.StatusInvalidUser, false, nil
+		return scheduling.StatusInvalidUser, nil, nil
 	}
 	uri := uidURI(m.UID)
 	if existing != nil {
 		uri = existing.URI
 	} else if cal, err = s.defaultCalendar(room, schedComponent(req)); err != nil || cal == nil {
-		return scheduling.StatusNoScheduling, false, err
+		return scheduling.StatusNoScheduling, nil, err
 	}
 	requested := s.requested(req, cal, rcpt)
 	busy, err := s.roomBusy(room, requested, cal.ID, uri)
 	if err != nil {
-		return "", false, err
+		return "", nil, err
 	}
 	d := scheduling.RoomDecision(requested, busy, roomPolicy(room), room.Capacity, attendeeCount(req))
 	decided := d.Apply(req, rcpt)
 	freeDeclined(decided, rcpt)
 	rr, err := scheduling.Process(req, decided, rcpt, scheduling.Options{Now: s.now})
 	if err != nil {
-		return scheduling.StatusFailed, false, nil
+		return scheduling.StatusFailed, nil, nil
 	}
 	if _, err := s.storeCopy(room, existing, cal, rr.Object, newScheduleTag()); err != nil {
-		return "", false, err
+		return "", nil, err
 	}
 	// The REQUEST stays in the room's inbox for a delegate (manual policy).
 	if err := s.toInbox(room, m, data); err != nil {
-		return "", false, err
+		return "", nil, err
 	}
-	changed := false
+	var answers []*goical.Calendar
 	for _, reply := range rr.Messages {
 		if reply.Method != "REPLY" {
 			continue
@@ -88,16 +88,17 @@ func (s *scheduler) bookRoom(sender, room *backend.Principal, rcpt string, m *sc
 			explain(reply.Calendar, d.Reason)
 		}
 		if out, ok, err := scheduling.ApplyReply(sr.Object, reply.Calendar); err == nil && ok {
-			sr.Object, changed = out, true
+			sr.Object = out
+			answers = append(answers, reply.Calendar)
 		}
 		if err := s.toInbox(sender, reply, ical.EncodeText(reply.Calendar)); err != nil {
-			return "", false, err
+			return "", nil, err
 		}
 	}
 	if d.PartStat == "NEEDS-ACTION" {
-		return scheduling.StatusDelivered, changed, nil
+		return scheduling.StatusDelivered, answers, nil
 	}
-	return scheduling.StatusSuccess, changed, nil
+	return scheduling.StatusSuccess, answers, nil
 }
 
 // requested lists the occurrences the room is asked for: the event
@@ -141,7 +142,7 @@ func (s *scheduler) roomBusy(room *backend.Principal, requested []ical.Instance,
 	if !hi.After(lo) {
 		hi = lo.Add(time.Second)
 	}
-	cals, err := s.tx.ListCalendars(s.ctx, room.ID)
+	cals, err := s.calendarsOf(room)
 	if err != nil {
 		return nil, err
 	}

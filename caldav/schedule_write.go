@@ -34,7 +34,9 @@ func (h *Handler) putScheduled(w http.ResponseWriter, r *http.Request, res *reso
 	var result *backend.PutObjectResult
 	var stored *backend.Object
 	err = h.store.Update(ctx, func(tx backend.TxStore) error {
-		s.tx = tx
+		if err := s.begin(tx, req.Object.UID); err != nil {
+			return err
+		}
 		old, err := tx.Object(ctx, res.cal.ID, res.objURI)
 		if errors.Is(err, backend.ErrNotFound) {
 			old, err = nil, nil
@@ -72,11 +74,16 @@ func (h *Handler) putScheduled(w http.ResponseWriter, r *http.Request, res *reso
 			// is a change of the object: a new tag (RFC 6638 §3.2.10).
 			obj.Index.ScheduleTag = newScheduleTag()
 		}
+		// The actor's object goes last, with the copies and inbox
+		// messages of the deliveries (schedule_tx.go).
 		put := *req
 		put.Object = obj
-		result, err = tx.PutObject(ctx, &put)
-		stored = obj
-		return err
+		results, err := s.flush(&put)
+		if err != nil {
+			return err
+		}
+		result, stored = results[0], obj
+		return nil
 	})
 	var conflict *backend.UIDConflictError
 	if errors.As(err, &conflict) {
@@ -126,7 +133,9 @@ func (h *Handler) deleteScheduled(r *http.Request, res *resource, ifMatch string
 	noReply := strings.EqualFold(strings.TrimSpace(r.Header.Get("Schedule-Reply")), "F")
 	ifTag := strings.TrimSpace(r.Header.Get("If-Schedule-Tag-Match"))
 	return h.store.Update(ctx, func(tx backend.TxStore) error {
-		s.tx = tx
+		if err := s.begin(tx, pre.UID); err != nil {
+			return err
+		}
 		old, err := tx.Object(ctx, res.cal.ID, res.objURI)
 		if err != nil {
 			return err
@@ -142,6 +151,9 @@ func (h *Handler) deleteScheduled(r *http.Request, res *resource, ifMatch string
 		// is still deleted, only without messages.
 		if sr, err := s.processAs(actor, oldCal, nil, noReply); err == nil && sr.Role != scheduling.RoleNone {
 			if err := s.deliverAll(actor, sr); err != nil {
+				return err
+			}
+			if _, err := s.flush(); err != nil {
 				return err
 			}
 		}

@@ -85,19 +85,23 @@ func encodeProp(p *goical.Prop) string {
 // FoldLine writes one content line with its CRLF, folded at 75 octets
 // (RFC 5545 §3.1) without splitting a UTF-8 sequence.
 func FoldLine(w io.StringWriter, line string) {
-	n := 0
-	for i := 0; i < len(line); {
-		size := 1
-		for i+size < len(line) && line[i+size]&0xC0 == 0x80 {
-			size++
+	// Whole segments are written at once: a call per character made
+	// folding the bulk of encoding a calendar.
+	limit := 75 // octets of the first physical line; later ones start with a space
+	for len(line) > limit {
+		cut := limit
+		for cut > 0 && line[cut]&0xC0 == 0x80 {
+			cut-- // back to the start of the sequence the limit falls in
 		}
-		if n+size > 75 {
-			w.WriteString("\r\n ")
-			n = 1
+		if cut == 0 { // not UTF-8: a run of continuation octets, kept whole
+			for cut = limit; cut < len(line) && line[cut]&0xC0 == 0x80; cut++ {
+			}
 		}
-		w.WriteString(line[i : i+size])
-		n += size
-		i += size
+		w.WriteString(line[:cut])
+		w.WriteString("\r\n ")
+		line = line[cut:]
+		limit = 74
 	}
+	w.WriteString(line)
 	w.WriteString("\r\n")
 }

@@ -104,3 +104,24 @@ func (o *outbox) messages() []*Message {
 	})
 	return out
 }
+
+// AddAnswer records in m an answer the organizer's object already holds
+// (a room's REPLY, applied with ApplyReply), so that the recipients m has
+// not reached yet see the replying attendee's PARTSTAT as the organizer's
+// copy does, without a second message or a second write of their copies.
+// It reports whether m changed; an answer about occurrences or attendees m
+// does not carry leaves it as it is. Like every message, m keeps no
+// SCHEDULE-* parameter (RFC 6638 §7).
+func (m *Message) AddAnswer(reply *goical.Calendar) bool {
+	out, changed, err := ApplyReply(m.Calendar, reply)
+	if err != nil || !changed {
+		return false
+	}
+	for _, c := range out.Children {
+		if isScheduling(c.Name) {
+			stripSchedulingParams(c)
+		}
+	}
+	m.Calendar = out
+	return true
+}

@@ -2,6 +2,7 @@ package scheduling
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,4 +83,46 @@ func TestRoomAutoReply(t *testing.T) {
 		{"param", "master", "ATTENDEE", "mailto:room1@example.com", "PARTSTAT", "ACCEPTED"},
 		{"param", "20240115T090000Z", "ATTENDEE", "mailto:room1@example.com", "PARTSTAT", "DECLINED"},
 	})
+}
+
+// TestAddAnswer: a room's answer, one occurrence declined, is added to the
+// invitation not yet delivered to bob: the series shows the room
+// ACCEPTED, the occurrence DECLINED, as the organizer's copy does, and the
+// message still carries no SCHEDULE-* parameter (RFC 6638 §7).
+func TestAddAnswer(t *testing.T) {
+	ev := scenarioCal(t, "room-conflict-one-occurrence", "event.ics")
+	withBob := cloneCal(ev)
+	master := components(withBob).master
+	master.Props.Add(&goical.Prop{Name: "ATTENDEE", Value: "mailto:bob@example.com", Params: goical.Params{}})
+	inv, err := Process(nil, withBob, "mailto:alice@example.com", Options{Now: testNow})
+	if err != nil || len(inv.Messages) != 1 {
+		t.Fatalf("invite: %v, %+v", err, inv)
+	}
+	ins, err := ical.Expand(ev, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), ical.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := []backend.InstanceRef{{Start: time.Date(2024, 1, 15, 9, 30, 0, 0, time.UTC), End: time.Date(2024, 1, 15, 10, 30, 0, 0, time.UTC), BusyType: "BUSY"}}
+	room := "mailto:room1@example.com"
+	answered := RoomDecision(ins, busy, Policy{}, 0, 2).Apply(inv.Messages[0].Calendar, room)
+	reply, err := Process(inv.Messages[0].Calendar, answered, room, Options{Now: testNow})
+	if err != nil || len(reply.Messages) != 1 {
+		t.Fatalf("room reply: %v %+v", err, reply)
+	}
+	m := inv.Messages[0]
+	if !m.AddAnswer(reply.Messages[0].Calendar) {
+		t.Fatal("AddAnswer reported no change")
+	}
+	checkCal(t, "invitation", reparse(t, m.Calendar), [][]string{
+		{"method", "REQUEST"},
+		{"count", "2"},
+		{"param", "master", "ATTENDEE", room, "PARTSTAT", "ACCEPTED"},
+		{"param", "20240115T090000Z", "ATTENDEE", room, "PARTSTAT", "DECLINED"},
+	})
+	if strings.Contains(string(ical.EncodeText(m.Calendar)), "SCHEDULE-") {
+		t.Errorf("the message carries a SCHEDULE-* parameter:\n%s", ical.EncodeText(m.Calendar))
+	}
+	if m.AddAnswer(reply.Messages[0].Calendar) {
+		t.Error("adding the same answer again reported a change")
+	}
 }

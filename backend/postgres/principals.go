@@ -86,6 +86,29 @@ func (s *Store) PrincipalByEmail(ctx context.Context, email string) (*backend.Pr
 	return s.principalWhere(ctx, `p.id = (SELECT principal_id FROM principal_emails WHERE email = $1)`, backend.NormalizeEmail(email))
 }
 
+// PrincipalsByEmail implements backend.Store.
+func (s *Store) PrincipalsByEmail(ctx context.Context, emails []string) ([]*backend.Principal, error) {
+	norm := make([]string, len(emails))
+	for i, e := range emails {
+		norm[i] = backend.NormalizeEmail(e)
+	}
+	rows, err := s.pool.Query(ctx, principalSelect+` WHERE p.id IN (SELECT principal_id FROM principal_emails WHERE email = ANY($1))
+		ORDER BY p.id`, norm)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: principals by address: %w", err)
+	}
+	defer rows.Close()
+	var out []*backend.Principal
+	for rows.Next() {
+		p, err := scanPrincipal(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 // ListPrincipals implements backend.Store.
 func (s *Store) ListPrincipals(ctx context.Context, kind backend.PrincipalKind) ([]*backend.Principal, error) {
 	rows, err := s.pool.Query(ctx, principalSelect+` WHERE $1 = '' OR p.kind = $1 ORDER BY p.kind, p.name`, string(kind))

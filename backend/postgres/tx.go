@@ -62,9 +62,13 @@ func (t *txStore) ObjectByUID(ctx context.Context, calID int64, uid string) (*ba
 }
 
 func (t *txStore) ObjectsByUID(ctx context.Context, principalID int64, uid string) ([]*backend.Object, error) {
+	return t.ObjectsByUIDOf(ctx, []int64{principalID}, uid)
+}
+
+func (t *txStore) ObjectsByUIDOf(ctx context.Context, principalIDs []int64, uid string) ([]*backend.Object, error) {
 	rows, err := t.tx.Query(ctx, `SELECT calendar_id, `+objectColumns+`, data FROM objects WHERE calendar_id IN
-		(SELECT id FROM calendars WHERE principal_id = $1 AND kind = 'calendar') AND uid = $2 ORDER BY calendar_id`,
-		principalID, uid)
+		(SELECT id FROM calendars WHERE principal_id = ANY($1) AND kind = 'calendar') AND uid = $2 ORDER BY calendar_id`,
+		principalIDs, uid)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: objects by UID: %w", err)
 	}
@@ -88,6 +92,10 @@ func (t *txStore) Calendar(ctx context.Context, principalID int64, uri string) (
 
 func (t *txStore) ListCalendars(ctx context.Context, principalID int64) ([]*backend.Calendar, error) {
 	return listCalendars(ctx, t.tx, principalID)
+}
+
+func (t *txStore) CalendarsOf(ctx context.Context, principalIDs []int64) ([]*backend.Calendar, error) {
+	return calendarsOf(ctx, t.tx, principalIDs)
 }
 
 func (t *txStore) InstancesInRange(ctx context.Context, calID int64, start, end time.Time) ([]backend.InstanceRef, error) {

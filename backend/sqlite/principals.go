@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kalends/kalends/backend"
@@ -96,11 +97,25 @@ func (s *Store) PrincipalByEmail(ctx context.Context, email string) (*backend.Pr
 	return s.principalWhere(ctx, `id = (SELECT principal_id FROM principal_emails WHERE email = ?)`, backend.NormalizeEmail(email))
 }
 
-// ListPrincipals implements backend.Store.
-func (s *Store) ListPrincipals(ctx context.Context, kind backend.PrincipalKind) ([]*backend.Principal, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+principalColumns+` FROM principals WHERE ? = '' OR kind = ? ORDER BY kind, name`, kind, kind)
+// PrincipalsByEmail implements backend.Store.
+func (s *Store) PrincipalsByEmail(ctx context.Context, emails []string) ([]*backend.Principal, error) {
+	if len(emails) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(emails))
+	for i, e := range emails {
+		args[i] = backend.NormalizeEmail(e)
+	}
+	in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(emails)), ", ") + ")"
+	return s.principalsWhere(ctx, `id IN (SELECT principal_id FROM principal_emails WHERE email IN `+in+`) ORDER BY id`, args...)
+}
+
+// principalsWhere reads the principals matching a condition, with their
+// addresses.
+func (s *Store) principalsWhere(ctx context.Context, where string, args ...any) ([]*backend.Principal, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+principalColumns+` FROM principals WHERE `+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list principals: %w", err)
+		return nil, fmt.Errorf("sqlite: principals: %w", err)
 	}
 	var out []*backend.Principal
 	for rows.Next() {
@@ -123,6 +138,11 @@ func (s *Store) ListPrincipals(ctx context.Context, kind backend.PrincipalKind) 
 		}
 	}
 	return out, nil
+}
+
+// ListPrincipals implements backend.Store.
+func (s *Store) ListPrincipals(ctx context.Context, kind backend.PrincipalKind) ([]*backend.Principal, error) {
+	return s.principalsWhere(ctx, `? = '' OR kind = ? ORDER BY kind, name`, kind, kind)
 }
 
 // UpdatePrincipal implements backend.Store.

@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kalends/kalends/backend"
@@ -42,9 +44,17 @@ func (t *txStore) ObjectByUID(ctx context.Context, calID int64, uid string) (*ba
 }
 
 func (t *txStore) ObjectsByUID(ctx context.Context, principalID int64, uid string) ([]*backend.Object, error) {
+	return t.ObjectsByUIDOf(ctx, []int64{principalID}, uid)
+}
+
+func (t *txStore) ObjectsByUIDOf(ctx context.Context, principalIDs []int64, uid string) ([]*backend.Object, error) {
+	if len(principalIDs) == 0 {
+		return nil, nil
+	}
+	in, args := inList(principalIDs)
 	rows, err := t.tx.QueryContext(ctx, `SELECT calendar_id, `+objectColumns+`, data FROM objects WHERE calendar_id IN
-		(SELECT id FROM calendars WHERE principal_id = ? AND kind = 'calendar') AND uid = ? ORDER BY calendar_id`,
-		principalID, uid)
+		(SELECT id FROM calendars WHERE principal_id IN `+in+` AND kind = 'calendar') AND uid = ? ORDER BY calendar_id`,
+		append(args, uid)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: objects by UID: %w", err)
 	}
@@ -68,6 +78,42 @@ func (t *txStore) Calendar(ctx context.Context, principalID int64, uri string) (
 
 func (t *txStore) ListCalendars(ctx context.Context, principalID int64) ([]*backend.Calendar, error) {
 	return listCalendars(ctx, t.tx, principalID)
+}
+
+func (t *txStore) PutObjects(ctx context.Context, reqs []*backend.PutObjectRequest) ([]*backend.PutObjectResult, error) {
+	// No round trips to save in-process; a savepoint keeps a refused
+	// batch from leaving part of itself behind.
+	if _, err := t.tx.ExecContext(ctx, `SAVEPOINT put_objects`); err != nil {
+		return nil, fmt.Errorf("sqlite: put objects: %w", err)
+	}
+	out := make([]*backend.PutObjectResult, len(reqs))
+	for i, req := range reqs {
+		res, err := putObject(ctx, t.tx, req)
+		if err != nil {
+			if _, rerr := t.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT put_objects; RELEASE SAVEPOINT put_objects`); rerr != nil {
+				return nil, errors.Join(err, fmt.Errorf("sqlite: put objects: %w", rerr))
+			}
+			return nil, err
+		}
+		out[i] = res
+	}
+	if _, err := t.tx.ExecContext(ctx, `RELEASE SAVEPOINT put_objects`); err != nil {
+		return nil, fmt.Errorf("sqlite: put objects: %w", err)
+	}
+	return out, nil
+}
+
+func (t *txStore) CalendarsOf(ctx context.Context, principalIDs []int64) ([]*backend.Calendar, error) {
+	return calendarsOf(ctx, t.tx, principalIDs)
+}
+
+// inList is "(?, ?, …)" for ids, with ids as arguments.
+func inList(ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return "(" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")", args
 }
 
 func (t *txStore) InstancesInRange(ctx context.Context, calID int64, start, end time.Time) ([]backend.InstanceRef, error) {

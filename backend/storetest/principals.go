@@ -46,6 +46,27 @@ func testPrincipals(t *testing.T, s backend.Store) {
 	}
 	_, err = s.PrincipalByEmail(ctx(t), "nobody@example.com")
 	wantErr(t, "PrincipalByEmail(unknown)", err, backend.ErrNotFound)
+	// Several addresses at once: both of alice's name her once; unknown
+	// addresses are left out.
+	several, err := s.PrincipalsByEmail(ctx(t), []string{"mailto:Room101@example.com", "A.Liddell@Example.org",
+		"alice@example.com", "nobody@example.com"})
+	if err != nil || len(several) != 2 {
+		t.Fatalf("PrincipalsByEmail = %+v, %v; want alice and the room", several, err)
+	}
+	byName := map[string]*backend.Principal{}
+	for _, p := range several {
+		byName[p.Name] = p
+	}
+	if a, r := byName["alice"], byName["room-101"]; a == nil || r == nil || a.ID != alice.ID || !reflect.DeepEqual(a.Emails, alice.Emails) ||
+		r.Kind != backend.KindRoom || r.Capacity != 8 {
+		t.Fatalf("PrincipalsByEmail = %+v", byName)
+	}
+	if none, err := s.PrincipalsByEmail(ctx(t), []string{"nobody@example.com"}); err != nil || len(none) != 0 {
+		t.Fatalf("PrincipalsByEmail(unknown) = %+v, %v", none, err)
+	}
+	if none, err := s.PrincipalsByEmail(ctx(t), nil); err != nil || len(none) != 0 {
+		t.Fatalf("PrincipalsByEmail(none) = %+v, %v", none, err)
+	}
 	_, err = s.Principal(ctx(t), backend.KindUser, "bob")
 	wantErr(t, "Principal(unknown)", err, backend.ErrNotFound)
 	_, err = s.PrincipalByID(ctx(t), 1<<40)

@@ -80,6 +80,20 @@ func TestBenchmarkEndToEnd(t *testing.T) {
 			t.Errorf("%s: status %q", p.Name, p.Status)
 		}
 	}
+	// Each phase's peak is its own and the free-busy POST's untimed
+	// setup (the users' events) is measured apart; the run's peak is the
+	// highest of them.
+	if !s.PeakPerPhase {
+		t.Errorf("peaks were not measured per phase")
+	}
+	for _, p := range s.Phases {
+		if p.PeakRSS > s.PeakRSS || p.SetupPeak > s.PeakRSS {
+			t.Errorf("%s: peak %d or setup peak %d above the run's peak %d", p.Name, p.PeakRSS, p.SetupPeak, s.PeakRSS)
+		}
+		if p.Name == freeBusyPostName && p.SetupPeak <= 0 {
+			t.Errorf("%s: no peak of its untimed setup", p.Name)
+		}
+	}
 	if fill := s.Phases[0]; fill.Requests != 200 {
 		t.Errorf("fill made %d requests, want 200", fill.Requests)
 	}

@@ -139,7 +139,8 @@ type phaseResult struct {
 	AvgBytes    float64 `json:"avg_response_bytes"`
 	AvgItems    float64 `json:"avg_items"`
 	RSS         int64   `json:"server_rss_bytes"`
-	PeakRSS     int64   `json:"server_peak_rss_bytes"`
+	PeakRSS     int64   `json:"server_peak_rss_bytes"`          // during the phase, its untimed setup apart
+	SetupPeak   int64   `json:"setup_peak_rss_bytes,omitempty"` // during the untimed setup (before)
 	Note        string  `json:"note,omitempty"`
 	FirstError  string  `json:"first_error,omitempty"`
 	Target      string  `json:"target,omitempty"`

@@ -69,8 +69,11 @@
 //     client, since concurrent writers would add to each other's changes.
 //
 // For each phase it prints requests, errors, throughput, p50 and p99
-// latency, items per answer and the server's RSS (VmRSS, peak VmHWM) at the
-// phase's end, beside the targets of DESIGN.md and the issues (the PUT,
+// latency, items per answer, the server's RSS (VmRSS) at the phase's end
+// and its peak (VmHWM) during the phase alone: the peak is reset at the
+// start of each phase and again after a phase's untimed setup, whose own
+// peak is printed in the note (Linux; elsewhere peaks count from the
+// server's start), beside the targets of DESIGN.md and the issues (the PUT,
 // free-busy, invite and free-busy POST targets are PostgreSQL's, so shown
 // for it only); a REPORT the server answers 403 or 501 is printed
 // "unsupported". Below each table

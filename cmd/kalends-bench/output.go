@@ -150,7 +150,7 @@ func writeTable(w io.Writer, rep *report) {
 	fmt.Fprintf(w, "Kalends load benchmark: %d objects, %d clients, %v per phase (at most %d requests)\n",
 		c.Objects, c.Concurrency, c.Duration, c.MaxRequests)
 	fmt.Fprintln(w, "items: multistatus responses per answer; KB: size of the answer (PUT: of the event sent);"+
-		" RSS, peak: the server's VmRSS and VmHWM at the phase's end")
+		" RSS: the server's VmRSS at the phase's end; peak: its VmHWM during the phase (its untimed setup's in the note)")
 	for _, s := range rep.Stores {
 		phases := slices.Clone(s.Phases)
 		slices.SortStableFunc(phases, func(a, b phaseResult) int { return rank(a.Name) - rank(b.Name) })
@@ -172,6 +172,9 @@ func writeTable(w io.Writer, rep *report) {
 				mb(p.RSS), mb(p.PeakRSS), targetText(p), noteText(p))
 		}
 		tw.Flush()
+		if !s.PeakPerPhase {
+			fmt.Fprintln(w, "peak MB counts from the server's start here (VmHWM could not be reset)")
+		}
 		verdict := "met"
 		if s.PeakRSS > targetRSS {
 			verdict = "MISSED"
@@ -223,10 +226,14 @@ func targetText(p phaseResult) string {
 
 // noteText adds the phase's state to its note when it did not simply run.
 func noteText(p phaseResult) string {
-	if p.Status != "ok" {
-		return p.Status + "; " + p.Note
+	note := p.Note
+	if p.SetupPeak > 0 {
+		note += fmt.Sprintf("; untimed setup peak %.0f MB", mb(p.SetupPeak))
 	}
-	return p.Note
+	if p.Status != "ok" {
+		return p.Status + "; " + note
+	}
+	return note
 }
 
 // mb converts bytes to mebibytes.

@@ -39,6 +39,8 @@ type bench struct {
 	now    time.Time // the centre of the events' year either side
 
 	seq        atomic.Int64 // numbers new UIDs
+	peak       int64        // the server's highest VmHWM read so far
+	peakResets bool         // whether each phase's peak is its own (VmHWM reset at its start)
 	sched      scheduling
 	mu         sync.Mutex
 	hrefs      []string // objects the fill stored in the main calendar
@@ -100,19 +102,55 @@ func (b *bench) runAll(ctx context.Context) ([]phaseResult, error) {
 			break
 		}
 		fmt.Fprintf(b.stderr, "%s: %s …\n", b.store, p.name)
-		results = append(results, b.finish(ctx, runPhase(ctx, p)))
+		b.startPeak()
+		var setupPeak int64
+		if before := p.before; before != nil {
+			// The untimed setup's memory is its own figure: the phase's
+			// peak starts after it.
+			p.before = func(ctx context.Context) error {
+				err := before(ctx)
+				setupPeak = b.readPeak()
+				b.startPeak()
+				return err
+			}
+		}
+		r := runPhase(ctx, p)
+		r.SetupPeak = setupPeak
+		results = append(results, b.finish(ctx, r))
 	}
 	if ctx.Err() == nil {
 		fmt.Fprintf(b.stderr, "%s: sync-collection after 10 changes …\n", b.store)
+		b.startPeak()
 		results = append(results, b.finish(ctx, b.syncPhase(ctx)))
 	}
 	return results, ctx.Err()
+}
+
+// startPeak starts measuring the server's peak memory afresh, so that a
+// phase's peak is not that of the phases before it.
+func (b *bench) startPeak() {
+	b.readPeak()
+	b.peakResets = b.srv.resetPeak() == nil
+}
+
+// readPeak returns the server's VmHWM, keeping the highest of all.
+func (b *bench) readPeak() int64 {
+	_, peak, _ := b.srv.memory()
+	b.peak = max(b.peak, peak)
+	return peak
+}
+
+// maxPeak is the server's peak memory over the whole run.
+func (b *bench) maxPeak() int64 {
+	b.readPeak()
+	return b.peak
 }
 
 // finish records the server's memory at the end of a phase and marks a
 // phase cut short by an interrupt.
 func (b *bench) finish(ctx context.Context, r phaseResult) phaseResult {
 	r.RSS, r.PeakRSS, _ = b.srv.memory()
+	b.peak = max(b.peak, r.PeakRSS)
 	if ctx.Err() != nil && r.Status == "ok" {
 		r.Status = "interrupted"
 	}

@@ -17,13 +17,16 @@ import (
 
 // storeResult is what one store measured.
 type storeResult struct {
-	Store     string        `json:"store"`
-	ServerPID int           `json:"server_pid"`
-	Stopped   bool          `json:"server_stopped"`
-	PeakRSS   int64         `json:"server_peak_rss_bytes"`
-	LoadAvg   [2]string     `json:"loadavg"` // /proc/loadavg before and after: other work skews the figures
-	Phases    []phaseResult `json:"phases"`
-	Scale     *scaleResult  `json:"scale,omitempty"` // calendar-query on the full vs the quarter-size calendar
+	Store     string `json:"store"`
+	ServerPID int    `json:"server_pid"`
+	Stopped   bool   `json:"server_stopped"`
+	PeakRSS   int64  `json:"server_peak_rss_bytes"` // over the whole run
+	// PeakPerPhase says each phase's peak is its own, its setup's apart
+	// (Linux); otherwise peaks count from the server's start.
+	PeakPerPhase bool          `json:"peak_per_phase"`
+	LoadAvg      [2]string     `json:"loadavg"` // /proc/loadavg before and after: other work skews the figures
+	Phases       []phaseResult `json:"phases"`
+	Scale        *scaleResult  `json:"scale,omitempty"` // calendar-query on the full vs the quarter-size calendar
 }
 
 // benchStore gives store a fresh database, starts a server on it, runs
@@ -60,7 +63,7 @@ func benchStore(ctx context.Context, cfg *config, store, bin, tmp string, stderr
 	full, small := b.stored()
 	res.Scale = compareScale(res.Phases, cfg.Objects, cfg.Objects/4, full, small)
 	res.LoadAvg[1] = loadAvg()
-	_, res.PeakRSS, _ = srv.memory()
+	res.PeakRSS, res.PeakPerPhase = b.maxPeak(), b.peakResets
 	res.Stopped = srv.stop()
 	if !res.Stopped {
 		return res, fmt.Errorf("server pid %d did not stop", srv.pid)

@@ -1,0 +1,189 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kalends/kalends/backend"
+)
+
+// logWriteSQL is logChange's statement for a write (not a deletion) of URI
+// $2 in collection $1, returning the collection's new revision.
+const logWriteSQL = `WITH r AS (UPDATE calendars SET revision = revision + 1 WHERE id = $1 RETURNING revision)
+	INSERT INTO changes (calendar_id, uri, revision, deleted) SELECT $1, $2, revision, false FROM r
+	ON CONFLICT (calendar_id, uri) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted
+	RETURNING revision`
+
+// PutObjects implements backend.TxStore in two round trips whatever the
+// number of objects, where PutObject costs five each (savepoint, lock,
+// write, change log, release): the savepoint and every object's row lock
+// go in one pipelined batch, the writes, the change logs and the release
+// in a second. The change logs run last, in collection id order, so that
+// writers lock collections in one order (put.go) and a scheduling write
+// holds the collections' revision rows, its hottest locks, only from its
+// last batch to its commit. Requests naming one resource twice, or
+// moving one, are written one by one.
+func (t *txStore) PutObjects(ctx context.Context, reqs []*backend.PutObjectRequest) ([]*backend.PutObjectResult, error) {
+	if !batchable(reqs) {
+		out := make([]*backend.PutObjectResult, len(reqs))
+		for i, req := range reqs {
+			res, err := t.PutObject(ctx, req)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = res
+		}
+		return out, nil
+	}
+	if len(reqs) == 0 {
+		return nil, nil
+	}
+	out, err := putBatch(ctx, t.tx, reqs)
+	if err != nil {
+		// Nothing of the batch stays; the transaction remains usable.
+		if _, rerr := t.tx.Exec(ctx, `ROLLBACK TO SAVEPOINT put_objects; RELEASE SAVEPOINT put_objects`); rerr != nil {
+			return nil, errors.Join(err, fmt.Errorf("postgres: put objects: %w", rerr))
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// batchable reports whether reqs name distinct resources (collection and
+// URI, collection and UID) and move none.
+func batchable(reqs []*backend.PutObjectRequest) bool {
+	type key struct {
+		cal      int64
+		uri, uid string
+	}
+	seen := map[key]bool{}
+	for _, r := range reqs {
+		if r.MoveFrom != nil {
+			return false
+		}
+		byURI, byUID := key{cal: r.CalendarID, uri: r.Object.URI}, key{cal: r.CalendarID, uid: r.Object.UID}
+		if seen[byURI] || seen[byUID] {
+			return false
+		}
+		seen[byURI], seen[byUID] = true, true
+	}
+	return true
+}
+
+// stored is what the lock query found of one request's resource.
+type stored struct {
+	id          int64
+	etag, stag  string
+	created     time.Time
+	exists      bool
+	conflictURI string // another resource of the collection holding the UID
+}
+
+// putBatch writes reqs after the savepoint put_objects, which the caller
+// rolls back on error.
+func putBatch(ctx context.Context, tx pgx.Tx, reqs []*backend.PutObjectRequest) ([]*backend.PutObjectResult, error) {
+	found, err := lockBatch(ctx, tx, reqs)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	out := make([]*backend.PutObjectResult, len(reqs))
+	b := &pgx.Batch{}
+	for i, req := range reqs {
+		o, f := req.Object, found[i]
+		o.CalendarID, o.ETag, o.Size = req.CalendarID, backend.ETag(o.Data), int64(len(o.Data))
+		switch {
+		case req.IfNoneMatch && f.exists,
+			req.IfMatch != "" && (!f.exists || req.IfMatch != f.etag),
+			req.IfScheduleTagMatch != "" && (!f.exists || req.IfScheduleTagMatch != f.stag):
+			return nil, fmt.Errorf("postgres: put %s: %w", o.URI, backend.ErrPreconditionFailed)
+		}
+		if f.conflictURI != "" {
+			return nil, &backend.UIDConflictError{CalendarID: req.CalendarID, URI: f.conflictURI}
+		}
+		o.ModifiedAt, o.CreatedAt = now, now
+		out[i] = &backend.PutObjectResult{ETag: o.ETag, Created: !f.exists}
+		if f.exists {
+			o.CreatedAt = f.created.UTC().Truncate(time.Second)
+			sql, args := updateObjectSQL(req.CalendarID, f.id, o, now)
+			b.Queue(sql, args...)
+		} else {
+			sql, args := insertObjectSQL(req.CalendarID, o, now)
+			b.Queue(sql, args...)
+		}
+	}
+	order := make([]int, len(reqs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(reqs[a].CalendarID, reqs[b].CalendarID) })
+	for _, i := range order {
+		b.Queue(logWriteSQL, reqs[i].CalendarID, reqs[i].Object.URI)
+	}
+	b.Queue(`RELEASE SAVEPOINT put_objects`)
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	for range reqs {
+		if _, err := br.Exec(); err != nil {
+			return nil, fmt.Errorf("postgres: put object: %w", writeError(err))
+		}
+	}
+	for _, i := range order {
+		if err := br.QueryRow().Scan(&out[i].Revision); err != nil {
+			return nil, fmt.Errorf("postgres: collection %d: %w", reqs[i].CalendarID, notFound(err))
+		}
+	}
+	if _, err := br.Exec(); err != nil {
+		return nil, fmt.Errorf("postgres: put objects: %w", err)
+	}
+	return out, br.Close()
+}
+
+// lockBatch opens the savepoint and locks, in one round trip, each
+// request's resource and any other resource of its collection holding its
+// UID, as putObject does for one.
+func lockBatch(ctx context.Context, tx pgx.Tx, reqs []*backend.PutObjectRequest) ([]stored, error) {
+	b := &pgx.Batch{}
+	b.Queue(`SAVEPOINT put_objects`)
+	for _, req := range reqs {
+		b.Queue(`SELECT id, uri, etag, schedule_tag, created_at FROM objects
+			WHERE calendar_id = $1 AND (uri = $2 OR uid = $3) FOR UPDATE`, req.CalendarID, req.Object.URI, req.Object.UID)
+	}
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, fmt.Errorf("postgres: put objects: %w", err)
+	}
+	found := make([]stored, len(reqs))
+	for i, req := range reqs {
+		rows, err := br.Query()
+		if err != nil {
+			return nil, fmt.Errorf("postgres: put object: %w", err)
+		}
+		for rows.Next() {
+			var f stored
+			var uri string
+			if err := rows.Scan(&f.id, &uri, &f.etag, &f.stag, &f.created); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if uri == req.Object.URI {
+				f.exists, f.conflictURI = true, found[i].conflictURI
+				found[i] = f
+			} else {
+				found[i].conflictURI = uri
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("postgres: put object: %w", err)
+		}
+	}
+	return found, br.Close()
+}
