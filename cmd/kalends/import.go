@@ -43,7 +43,7 @@ type importFlags struct {
 
 func (f *importFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.create, "create", false, "create the calendar when it does not exist (its name is its display name)")
-	fs.StringVar(&f.components, "components", "VEVENT,VTODO", "with --create: the component types the new calendar accepts")
+	fs.StringVar(&f.components, "components", "", "with --create: the component types the new calendar accepts (default: those the files hold)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only rejections and the counts")
 }
 
@@ -82,7 +82,10 @@ func importFiles(ctx context.Context, e *env, fs *flag.FlagSet, f *importFlags, 
 	if err != nil {
 		return usageError(e, fs, err.Error())
 	}
-	comps := strings.Split(strings.ToUpper(strings.ReplaceAll(f.components, " ", "")), ",")
+	var comps []string
+	if f.components != "" {
+		comps = strings.Split(strings.ToUpper(strings.ReplaceAll(f.components, " ", "")), ",")
+	}
 	for _, c := range comps {
 		if !slices.Contains(calendarComponents, c) {
 			return usageError(e, fs, fmt.Sprintf("--components: %q is not one of %s", c, strings.Join(calendarComponents, ", ")))
@@ -122,6 +125,9 @@ func importFiles(ctx context.Context, e *env, fs *flag.FlagSet, f *importFlags, 
 		cal, err := findCalendar(ctx, s, p, calURI)
 		var missing *noCalendarError
 		if errors.As(err, &missing) && f.create {
+			if comps == nil {
+				comps = heldComponents(sources)
+			}
 			cal = &backend.Calendar{PrincipalID: p.ID, URI: calURI, Kind: backend.CollectionCalendar, DisplayName: calURI, Components: comps}
 			if err = s.CreateCalendar(ctx, cal, nil); err == nil && !f.quiet {
 				fmt.Fprintf(e.stdout, "created calendar %s/%s\n", user, calURI)
@@ -146,6 +152,28 @@ func importFiles(ctx context.Context, e *env, fs *flag.FlagSet, f *importFlags, 
 
 // importSource is one indexed input: a file, or standard input spooled to
 // a temporary file so that its objects can be read back by offset.
+// heldComponents are the calendar component types of the objects in the
+// sources, in calendarComponents order; VEVENT and VTODO when they hold
+// none (a calendar accepts at least one type).
+func heldComponents(sources []*importSource) []string {
+	held := map[string]bool{}
+	for _, src := range sources {
+		for _, o := range src.ix.Objects {
+			held[o.Name] = true
+		}
+	}
+	var out []string
+	for _, c := range calendarComponents {
+		if held[c] {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return []string{"VEVENT", "VTODO"}
+	}
+	return out
+}
+
 type importSource struct {
 	name  string // for messages
 	f     *os.File

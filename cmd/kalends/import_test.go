@@ -316,6 +316,15 @@ func TestImportRefusals(t *testing.T) {
 			if err != nil || c.DisplayName != "imported" {
 				t.Fatalf("created calendar: %+v %v", c, err)
 			}
+			// Without --components, it accepts the types the file holds.
+			journal := "BEGIN:VJOURNAL\nUID:j1\nDTSTAMP:20260101T000000Z\nDTSTART;VALUE=DATE:20261201\nSUMMARY:notes\nEND:VJOURNAL\n"
+			code, out, stderr = runCmd(t, vcalendar(journal+vevent("r2", "20261202T100000Z", "two")), vars, "import", "alice/mixed", "--create")
+			if code != 0 || !strings.Contains(out, "created j1") || !strings.Contains(out, "created r2") {
+				t.Fatalf("--create of a journal and an event: %d %q %q", code, out, stderr)
+			}
+			if c, err := s.Calendar(context.Background(), p.ID, "mixed"); err != nil || !reflect.DeepEqual(c.Components, []string{"VEVENT", "VJOURNAL"}) {
+				t.Fatalf("created calendar's components: %+v %v, want VEVENT and VJOURNAL", c, err)
+			}
 		})
 	}
 }
