@@ -7,7 +7,9 @@ import (
 
 func TestNewFeedToken(t *testing.T) {
 	seen := map[string]bool{}
-	for i := 0; i < 100; i++ {
+	// 2,000 draws: were a leading '-' allowed, one would show up with
+	// near certainty (1 - (63/64)^2000).
+	for i := 0; i < 2000; i++ {
 		tok, err := NewFeedToken()
 		if err != nil {
 			t.Fatal(err)
@@ -15,6 +17,9 @@ func TestNewFeedToken(t *testing.T) {
 		raw, err := base64.RawURLEncoding.DecodeString(tok)
 		if err != nil || len(raw) != 32 || len(tok) != 43 {
 			t.Fatalf("token %q: %d random bytes, %v; want 32 bytes, base64url without padding", tok, len(raw), err)
+		}
+		if tok[0] == '-' || tok[0] == '_' {
+			t.Fatalf("token %q begins with %q: the command line would read it as a flag", tok, tok[0])
 		}
 		if seen[tok] {
 			t.Fatalf("token %q drawn twice", tok)
