@@ -1,6 +1,10 @@
 package backend
 
-import "time"
+import (
+	"time"
+
+	"github.com/kalends/kalends/ical"
+)
 
 // Object is a calendar object resource (RFC 4791 §4.1): the iCalendar text
 // as the client sent it (the truth) and the index extracted from it.
@@ -55,4 +59,15 @@ type Change struct {
 	URI      string
 	Revision int64
 	Deleted  bool
+}
+
+// InstancesOf converts expanded occurrences into the rows of the
+// instance index.
+func InstancesOf(insts []ical.Instance) []Instance {
+	out := make([]Instance, len(insts))
+	for i, in := range insts {
+		out[i] = Instance{Start: in.Start, End: in.End, RecurrenceID: in.RecurrenceID,
+			Transparent: in.Transparent, Status: in.Status, BusyType: in.BusyType}
+	}
+	return out
 }

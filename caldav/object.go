@@ -18,19 +18,10 @@ const indexHorizon = 5 * 365 * 24 * time.Hour
 // floatingZone is the zone floating times of a calendar are evaluated in:
 // its calendar-timezone (RFC 4791 §9.9), else UTC.
 func floatingZone(c *backend.Calendar) *time.Location {
-	if c == nil || c.Timezone == "" {
+	if c == nil {
 		return time.UTC
 	}
-	id := timezoneID(c.Timezone)
-	tzcal, err := ical.Parse([]byte(c.Timezone))
-	if err != nil || id == "" {
-		return time.UTC
-	}
-	loc, err := ical.ResolveTZID(tzcal, id)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
+	return ical.CalendarTimezoneLocation(c.Timezone)
 }
 
 // expandOptions are the recurrence bounds of a calendar.
@@ -77,7 +68,7 @@ func (h *Handler) prepareObject(c *backend.Calendar, uri string, data []byte) (*
 			Transparent: info.Transparent, Status: info.Status,
 		},
 	}
-	o.Instances = toBackendInstances(insts)
+	o.Instances = backend.InstancesOf(insts)
 	return o, cal, nil
 }
 

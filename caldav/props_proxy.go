@@ -176,7 +176,12 @@ func (h *Handler) proppatchProxyGroup(w http.ResponseWriter, r *http.Request, re
 		}
 	}
 	if len(failed) == 0 {
-		if err := h.store.ReplaceDelegates(ctx, res.principal.ID, res.proxyWrite, ids); err != nil {
+		err := h.store.ReplaceDelegates(ctx, res.principal.ID, res.proxyWrite, ids)
+		if errors.Is(err, backend.ErrNotFound) {
+			// A member (or the group's principal) was deleted meanwhile.
+			return errorf(http.StatusConflict, "a principal named in group-member-set no longer exists; nothing changed")
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -29,20 +29,10 @@ func (h *Handler) reindexCalendar(ctx context.Context, c *backend.Calendar) erro
 		if err != nil {
 			continue
 		}
-		err = h.store.ReplaceInstances(ctx, c.ID, o.URI, o.ETag, toBackendInstances(insts))
+		err = h.store.ReplaceInstances(ctx, c.ID, o.URI, o.ETag, backend.InstancesOf(insts))
 		if err != nil && !errors.Is(err, backend.ErrPreconditionFailed) && !errors.Is(err, backend.ErrNotFound) {
 			return err
 		}
 	}
 	return nil
-}
-
-// toBackendInstances converts expanded occurrences for the index.
-func toBackendInstances(insts []ical.Instance) []backend.Instance {
-	out := make([]backend.Instance, len(insts))
-	for i, in := range insts {
-		out[i] = backend.Instance{Start: in.Start, End: in.End, RecurrenceID: in.RecurrenceID,
-			Transparent: in.Transparent, Status: in.Status, BusyType: in.BusyType}
-	}
-	return out
 }

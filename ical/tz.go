@@ -281,3 +281,28 @@ func absToWall(t time.Time, loc *time.Location) time.Time {
 	h, mi, s := t.Clock()
 	return time.Date(y, mo, d, h, mi, s, t.Nanosecond(), time.UTC)
 }
+
+// CalendarTimezoneLocation is the zone of a CalDAV calendar-timezone value
+// (a VCALENDAR holding one VTIMEZONE), in which a calendar's floating
+// times and dates are evaluated (RFC 4791 §9.9, §5.2.2); UTC when the
+// value is empty or names no zone that can be resolved.
+func CalendarTimezoneLocation(vcal string) *time.Location {
+	if vcal == "" {
+		return time.UTC
+	}
+	cal, err := Parse([]byte(vcal))
+	if err != nil {
+		return time.UTC
+	}
+	for _, comp := range cal.Children {
+		if comp.Name != goical.CompTimezone {
+			continue
+		}
+		if id := comp.Props.Get("TZID"); id != nil {
+			if loc, err := ResolveTZID(cal, id.Value); err == nil {
+				return loc
+			}
+		}
+	}
+	return time.UTC
+}

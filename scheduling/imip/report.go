@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	goical "github.com/emersion/go-ical"
-
 	"github.com/kalends/kalends/backend"
 	"github.com/kalends/kalends/ical"
 	"github.com/kalends/kalends/scheduling"
@@ -79,37 +77,20 @@ func (w *Worker) reindexed(ctx context.Context, tx backend.TxStore, principalID 
 	if horizon.Before(info.LastEnd) {
 		out.Index.IndexedUntil = horizon
 	}
-	for _, in := range insts {
-		out.Instances = append(out.Instances, backend.Instance{Start: in.Start, End: in.End, RecurrenceID: in.RecurrenceID,
-			Transparent: in.Transparent, Status: in.Status, BusyType: in.BusyType})
-	}
+	out.Instances = backend.InstancesOf(insts)
 	return out, nil
 }
 
-// floatingZone is the calendar's calendar-timezone, in which floating
-// times and dates are indexed (RFC 4791 §9.9); UTC when it has none.
+// floatingZone is the zone of the calendar's calendar-timezone, in which
+// floating times and dates are indexed (RFC 4791 §9.9); UTC when it has none.
 func (w *Worker) floatingZone(ctx context.Context, tx backend.TxStore, principalID, calID int64) (*time.Location, error) {
 	cals, err := tx.ListCalendars(ctx, principalID)
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range cals {
-		if c.ID != calID || c.Timezone == "" {
-			continue
-		}
-		tz, err := ical.Parse([]byte(c.Timezone))
-		if err != nil {
-			return time.UTC, nil
-		}
-		for _, comp := range tz.Children {
-			if comp.Name != goical.CompTimezone {
-				continue
-			}
-			if id := comp.Props.Get("TZID"); id != nil {
-				if loc, err := ical.ResolveTZID(tz, id.Value); err == nil {
-					return loc, nil
-				}
-			}
+		if c.ID == calID {
+			return ical.CalendarTimezoneLocation(c.Timezone), nil
 		}
 	}
 	return time.UTC, nil
