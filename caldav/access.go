@@ -109,7 +109,7 @@ func (h *Handler) delegatedHome(ctx context.Context, kind backend.PrincipalKind,
 	}
 	// The delegate may be the first to reach this home (a room that has
 	// never been invited).
-	if err := h.ensureHome(ctx, owner); err != nil {
+	if err := h.svc.EnsureHome(ctx, owner); err != nil {
 		return nil, err
 	}
 	return owner, nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kalends/kalends/backend"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/calendar"
 )
 
 // copyMove implements COPY and MOVE of calendar objects between (or
@@ -70,26 +71,11 @@ func (h *Handler) copyMove(w http.ResponseWriter, r *http.Request) error {
 	if im := r.Header.Get("If-Match"); im != "" && !etagListMatches(im, src.obj.ETag) {
 		return errorf(http.StatusPreconditionFailed, "If-Match does not match the source")
 	}
-	obj, _, err := h.prepareObject(dst.cal, dst.objURI, src.obj.Data)
-	if err != nil {
-		return err
-	}
-	req := &backend.PutObjectRequest{CalendarID: dst.cal.ID, Object: obj}
-	if dst.obj == nil {
-		req.IfNoneMatch = true
-	} else {
-		req.IfMatch = dst.obj.ETag
-	}
-	if move {
-		req.MoveFrom = &backend.ObjectRef{CalendarID: src.cal.ID, URI: src.objURI, IfMatch: src.obj.ETag}
-	}
-	result, err := h.store.PutObject(r.Context(), req)
-	var conflict *backend.UIDConflictError
-	if errors.As(err, &conflict) {
-		return &Error{Status: http.StatusConflict, Condition: condNoUIDConflict,
-			Hrefs:  []string{h.basePath() + collectionPath(dst.principal, dst.cal) + conflict.URI},
-			Detail: "UID " + obj.UID + " is already used in the destination calendar"}
-	}
+	result, err := h.svc.Copy(r.Context(), &calendar.CopyRequest{
+		Source: &calendar.Location{Owner: src.principal, Calendar: src.cal, URI: src.objURI}, Object: src.obj,
+		Dest: &calendar.Location{Owner: dst.principal, Calendar: dst.cal, URI: dst.objURI}, DestObject: dst.obj,
+		Move: move,
+	})
 	if err != nil {
 		return err
 	}

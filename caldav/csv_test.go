@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/kalends/kalends/calendar"
 )
 
 // TestExportCSV: a daily series with an EXDATE and an override moved out
@@ -32,7 +34,7 @@ func TestExportCSV(t *testing.T) {
 	c := ts.calendarOf("alice", "calendar")
 	paris, _ := time.LoadLocation("Europe/Paris")
 	var b bytes.Buffer
-	err := ts.handler().ExportCSV(context.Background(), &b, c, CSVOptions{
+	err := ts.svc().ExportCSV(context.Background(), &b, c, calendar.CSVOptions{
 		From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 7, 0, 0, 0, 0, time.UTC), Location: paris})
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +45,7 @@ func TestExportCSV(t *testing.T) {
 	}
 	people := "Eve, E. <eve@example.org>; x@example.org"
 	want := [][]string{
-		CSVHeader,
+		calendar.CSVHeader,
 		{"2026-03-02T09:00:00+01:00", "2026-03-02T09:30:00+01:00", "Stand-up, daily", "Room 2", "Alice <alice@example.com>", people, "CONFIRMED"},
 		{"2026-03-03", "2026-03-04", "Holiday", "", "", "", ""},
 		{"2026-03-04T16:00:00+01:00", "2026-03-04T17:00:00+01:00", "Stand-up (afternoon)", "", "Alice <alice@example.com>", "", "TENTATIVE"},
@@ -52,7 +54,7 @@ func TestExportCSV(t *testing.T) {
 	if !reflect.DeepEqual(rows, want) {
 		t.Fatalf("rows:\n%q\nwant\n%q", rows, want)
 	}
-	if err := ts.handler().ExportCSV(context.Background(), &b, c, CSVOptions{From: time.Now()}); err == nil {
+	if err := ts.svc().ExportCSV(context.Background(), &b, c, calendar.CSVOptions{From: time.Now()}); err == nil {
 		t.Fatal("a CSV export without a window was accepted")
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kalends/kalends/backend"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/ical"
 )
 
@@ -54,16 +55,16 @@ func TestManualRoomAnsweredByDelegate(t *testing.T) {
 
 	// Without a grant, the room's home is closed; a read-only delegate
 	// reads but cannot write.
-	_, body := ts.must(http.StatusForbidden, "alice", "GET", roomCal+uidURI(uid), "")
+	_, body := ts.must(http.StatusForbidden, "alice", "GET", roomCal+calendar.ResourceName(uid), "")
 	if !strings.Contains(body, "need-privileges") {
 		t.Errorf("alice reading the room: %s", body)
 	}
-	_, roomCopy := ts.must(http.StatusOK, "carol", "GET", roomCal+uidURI(uid), "")
+	_, roomCopy := ts.must(http.StatusOK, "carol", "GET", roomCal+calendar.ResourceName(uid), "")
 	accepted := strings.Replace(roomCopy, "CUTYPE=ROOM", "CUTYPE=ROOM;PARTSTAT=ACCEPTED", 1)
 	if accepted == roomCopy {
 		t.Fatalf("the room's copy has no room attendee:\n%s", roomCopy)
 	}
-	_, body = ts.must(http.StatusForbidden, "carol", "PUT", roomCal+uidURI(uid), accepted, "Content-Type", "text/calendar")
+	_, body = ts.must(http.StatusForbidden, "carol", "PUT", roomCal+calendar.ResourceName(uid), accepted, "Content-Type", "text/calendar")
 	if errorCondition(t, body) != condNeedPrivileges {
 		t.Errorf("read-only delegate PUT: %s", body)
 	}
@@ -72,9 +73,9 @@ func TestManualRoomAnsweredByDelegate(t *testing.T) {
 	}
 
 	// bob answers for the room.
-	ts.must(http.StatusNoContent, "bob", "PUT", roomCal+uidURI(uid), accepted, "Content-Type", "text/calendar")
+	ts.must(http.StatusNoContent, "bob", "PUT", roomCal+calendar.ResourceName(uid), accepted, "Content-Type", "text/calendar")
 	ts.wantPartstats(uid, "", []string{"alice", "room-101"}, map[string]string{"room101@example.com": "ACCEPTED"})
-	_, inbox := ts.must(http.StatusOK, "alice", "GET", "/dav/calendars/users/alice/inbox/"+uidURI(uid), "")
+	_, inbox := ts.must(http.StatusOK, "alice", "GET", "/dav/calendars/users/alice/inbox/"+calendar.ResourceName(uid), "")
 	if !strings.Contains(inbox, "METHOD:REPLY") || !strings.Contains(inbox, "room101@example.com") {
 		t.Errorf("alice's inbox has no REPLY from the room:\n%s", inbox)
 	}

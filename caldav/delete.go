@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kalends/kalends/backend"
+	"github.com/kalends/kalends/calendar"
 )
 
 // delete implements DELETE of objects and of whole calendars.
@@ -35,22 +36,16 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request) error {
 		if err := h.load(r.Context(), res, false); err != nil {
 			return err
 		}
-		if res.obj != nil && res.obj.Index.Organizer != "" {
-			// A scheduling object resource: CANCEL or REPLY DECLINED
-			// in the same transaction (RFC 6638 §3.2.3).
-			if err := h.deleteScheduled(r, res, ifMatch); err != nil {
-				if errors.Is(err, backend.ErrNotFound) {
-					return errorf(http.StatusNotFound, "no object at %s", res.path)
-				}
-				return err
-			}
-			w.WriteHeader(http.StatusNoContent)
-			return nil
+		// A scheduling object resource sends its CANCEL or REPLY
+		// DECLINED in the same transaction (RFC 6638 §3.2.3).
+		err := h.svc.Delete(r.Context(), &calendar.DeleteRequest{Owner: res.principal, Calendar: res.cal, URI: res.objURI,
+			IfMatch: ifMatch, IfScheduleTagMatch: strings.TrimSpace(r.Header.Get("If-Schedule-Tag-Match")),
+			NoReply:  strings.EqualFold(strings.TrimSpace(r.Header.Get("Schedule-Reply")), "F"),
+			Existing: &calendar.Existing{Object: res.obj}})
+		if errors.Is(err, backend.ErrNotFound) {
+			return errorf(http.StatusNotFound, "no object at %s", res.path)
 		}
-		if _, err := h.store.DeleteObject(r.Context(), res.cal.ID, res.objURI, ifMatch); err != nil {
-			if errors.Is(err, backend.ErrNotFound) {
-				return errorf(http.StatusNotFound, "no object at %s", res.path)
-			}
+		if err != nil {
 			return err
 		}
 	case resCollection:

@@ -9,6 +9,8 @@ import (
 
 	"github.com/kalends/kalends/backend"
 	"github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/calendar"
+	"github.com/kalends/kalends/scheduling"
 )
 
 // Error is a protocol error: an HTTP status and, where an RFC defines one,
@@ -64,30 +66,12 @@ var (
 	condCannotModifyProtected   = davxml.DAVName("cannot-modify-protected-property")
 )
 
-// writeError is the one error sink. Typed protocol errors are written with
-// their status and DAV:error body; store errors are mapped to statuses;
-// anything else is logged and answered with a bare 500.
+// writeError is the one error sink: the error is mapped (davError) and
+// written with its status and DAV:error body; anything unmapped is logged
+// and answered with a bare 500.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var de *Error
-	switch {
-	case errors.As(err, &de):
-	case errors.Is(err, backend.ErrNotFound):
-		de = errorf(http.StatusNotFound, "not found")
-	case errors.Is(err, backend.ErrPreconditionFailed):
-		de = errorf(http.StatusPreconditionFailed, "the resource changed: precondition failed")
-	case errors.Is(err, backend.ErrExists):
-		de = errorf(http.StatusConflict, "already exists")
-	case errors.Is(err, backend.ErrInvalidSyncToken):
-		de = conditionf(http.StatusForbidden, condValidSyncToken, "unknown or expired sync token")
-	case errors.Is(err, context.Canceled):
-		// The client went away; nobody reads the answer.
-		de = errorf(499, "request cancelled")
-	default:
-		var ue *backend.UIDConflictError
-		if errors.As(err, &ue) {
-			de = &Error{Status: http.StatusConflict, Condition: condNoUIDConflict, Detail: "the UID is already used in this calendar"}
-			break
-		}
+	de := h.davError(err)
+	if de == nil {
 		h.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", logPath(r),
 			"user", userName(r.Context()), "error", err)
 		setLogError(r, "internal error")
@@ -106,6 +90,81 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		hrefs[i] = davxml.EncodeHref(p)
 	}
 	davxml.WriteError(w, de.Condition, hrefs, de.Detail)
+}
+
+// davError is the one place where the errors of the layers below become
+// protocol errors: the refusals of the application layer (calendar.Error)
+// and of scheduling (RFC 6638 §3.2.4) with their precondition elements,
+// and the store's errors. It returns nil for an error it does not know,
+// an internal error.
+func (h *Handler) davError(err error) *Error {
+	var (
+		de *Error
+		ce *calendar.Error
+		se *scheduling.Error
+		ue *backend.UIDConflictError
+	)
+	switch {
+	case errors.As(err, &de):
+		return de
+	case errors.As(err, &ce):
+		return h.calendarError(ce)
+	case errors.As(err, &se):
+		status := se.Status
+		if status == 0 {
+			status = http.StatusForbidden
+		}
+		return &Error{Status: status, Condition: davxml.CalDAVName(se.Condition), Detail: se.Reason}
+	case errors.As(err, &ue):
+		return &Error{Status: http.StatusConflict, Condition: condNoUIDConflict, Detail: "the UID is already used in this calendar"}
+	case errors.Is(err, backend.ErrNotFound):
+		return errorf(http.StatusNotFound, "not found")
+	case errors.Is(err, backend.ErrPreconditionFailed):
+		return errorf(http.StatusPreconditionFailed, "the resource changed: precondition failed")
+	case errors.Is(err, backend.ErrExists):
+		return errorf(http.StatusConflict, "already exists")
+	case errors.Is(err, backend.ErrInvalidSyncToken):
+		return conditionf(http.StatusForbidden, condValidSyncToken, "unknown or expired sync token")
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads the answer.
+		return errorf(499, "request cancelled")
+	}
+	return nil
+}
+
+// calendarError maps a refusal of the application layer to its status and
+// precondition (RFC 4791 §5.3.2.1, RFC 6638 §3.2.4.1).
+func (h *Handler) calendarError(ce *calendar.Error) *Error {
+	de := &Error{Status: http.StatusForbidden, Detail: ce.Error()}
+	switch ce.Code {
+	case calendar.InvalidData:
+		de.Condition = condValidCalendarData
+	case calendar.InvalidObject:
+		de.Condition = condValidCalendarObject
+	case calendar.UnsupportedComponent:
+		de.Condition = condSupportedComponent
+	case calendar.TooManyInstances:
+		de.Condition = condMaxInstances
+	case calendar.TooLarge:
+		de.Status, de.Condition = http.StatusRequestEntityTooLarge, condMaxResourceSize
+	case calendar.NotCalendar:
+		// No precondition names it: a plain 403.
+	case calendar.UIDConflict:
+		de.Status, de.Condition = http.StatusConflict, condNoUIDConflict
+	case calendar.InvalidTimezone:
+		de.Condition = condValidTimezone
+	case calendar.NotUniqueSchedulingObject:
+		de.Condition = davxml.CalDAVName(scheduling.CondUniqueSchedulingObject)
+	}
+	if w := ce.Where; w != nil {
+		path := collectionPath(w.Owner, w.Calendar) + w.URI
+		if de.Status == http.StatusConflict {
+			// no-uid-conflict names the resource by its full path.
+			path = h.basePath() + path
+		}
+		de.Hrefs = []string{path}
+	}
+	return de
 }
 
 func userName(ctx context.Context) string {

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"github.com/kalends/kalends/calendar"
 )
 
 // todo is a small VTODO resource; due and start may be "".
@@ -27,7 +29,7 @@ var exportUID = regexp.MustCompile(`(?m)^UID:(.*)\r$`)
 func exportedUIDs(t *testing.T, ts *testServer, path string, from, to time.Time) []string {
 	t.Helper()
 	var b bytes.Buffer
-	if _, err := ts.handler().Export(context.Background(), &b, ts.calendarOf("alice", path), ExportOptions{From: from, To: to}); err != nil {
+	if _, err := ts.svc().Export(context.Background(), &b, ts.calendarOf("alice", path), calendar.ExportOptions{From: from, To: to}); err != nil {
 		t.Fatal(err)
 	}
 	var uids []string

@@ -15,11 +15,13 @@ import (
 	"time"
 
 	"github.com/kalends/kalends/backend"
+	"github.com/kalends/kalends/calendar"
+	"github.com/kalends/kalends/ical"
 )
 
-// feedsRoot is where subscription feeds live: /feeds/TOKEN.ics (DESIGN.md
-// "URLs"). They are served without authentication: the token is the key.
-const feedsRoot = "/feeds/"
+// feedsRoot is where subscription feeds live: /feeds/TOKEN.ics. They are
+// served without authentication: the token is the key.
+const feedsRoot = calendar.FeedsRoot
 
 // feedRefresh is how often subscribers are asked to refresh, written as
 // REFRESH-INTERVAL (RFC 7986 §5.7) and X-PUBLISHED-TTL (Outlook's name).
@@ -84,12 +86,12 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) error {
 	if cal.DisplayName != "" {
 		// RFC 7986 §5.1, beside the X-WR-CALNAME that Export writes for
 		// the clients that predate it.
-		props = append(props, "NAME:"+escapeText(cal.DisplayName))
+		props = append(props, "NAME:"+ical.EscapeText(cal.DisplayName))
 	}
 	var body bytes.Buffer
-	last, err := h.Export(r.Context(), &body, cal, ExportOptions{
+	last, err := h.svc.Export(r.Context(), &body, cal, calendar.ExportOptions{
 		From: q.from, To: q.to,
-		Object:     feedObject(q.private),
+		Object:     calendar.FeedObject(q.private),
 		Properties: props,
 	})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kalends/kalends/backend"
 	"github.com/kalends/kalends/backend/sqlite"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/internal/testenv"
 )
 
@@ -33,7 +34,7 @@ func benchFeedServer(b *testing.B) (string, string) {
 	if err := s.CreatePrincipal(ctx, alice, hash); err != nil {
 		b.Fatal(err)
 	}
-	srv := httptest.NewServer(New(s, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	srv := httptest.NewServer(newHandler(s, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	b.Cleanup(func() { srv.Close(); s.Close() })
 	for i := 0; i < feedBenchEvents; i++ {
 		extra := ""
@@ -64,7 +65,7 @@ func benchFeedServer(b *testing.B) (string, string) {
 	if err := s.CreateFeed(ctx, &backend.Feed{CalendarID: cal.ID, Token: tok}); err != nil {
 		b.Fatal(err)
 	}
-	return srv.URL, FeedPath(tok)
+	return srv.URL, calendar.FeedPath(tok)
 }
 
 func benchGet(b *testing.B, url string, want int, headers ...string) {
@@ -120,7 +121,7 @@ func BenchmarkFeedNotFound(b *testing.B) {
 	unknown, _ := backend.NewFeedToken()
 	near := []byte(path)
 	near[len(near)-len(".ics")-1] ^= 1
-	for name, p := range map[string]string{"unknown": FeedPath(unknown), "near-miss": string(near), "malformed": "/feeds/x"} {
+	for name, p := range map[string]string{"unknown": calendar.FeedPath(unknown), "near-miss": string(near), "malformed": "/feeds/x"} {
 		b.Run(name, func(b *testing.B) { benchGet(b, base+p, http.StatusNotFound) })
 	}
 }

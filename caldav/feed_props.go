@@ -8,6 +8,7 @@ import (
 
 	"github.com/kalends/kalends/backend"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/calendar"
 )
 
 // propFeeds is the live, protected property listing a calendar's
@@ -44,9 +45,6 @@ func getFeeds(pc *propCtx) (*dx.Element, error) {
 	return prop, nil
 }
 
-// FeedPath is the path of a feed's URL below the server's base URL.
-func FeedPath(token string) string { return feedsRoot + token + ".ics" }
-
 // feedURL is the absolute URL of a feed: subscribers are given it whole.
 // It starts with the configured base URL, else with the scheme and host
 // the request came to.
@@ -55,7 +53,7 @@ func (h *Handler) feedURL(ctx context.Context, token string) string {
 	if base == "" {
 		base, _ = ctx.Value(originKey).(string)
 	}
-	return base + FeedPath(token)
+	return base + calendar.FeedPath(token)
 }
 
 // originKey holds the scheme://host of the request in its context.

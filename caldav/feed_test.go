@@ -18,6 +18,7 @@ import (
 
 	"github.com/kalends/kalends/backend"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/ical"
 )
 
@@ -161,7 +162,7 @@ func (f *feedFixture) feed(private backend.FeedPrivacy, label string) (path stri
 	if err := f.fs.CreateFeed(context.Background(), feed); err != nil {
 		f.t.Fatal(err)
 	}
-	return FeedPath(tok), feed
+	return calendar.FeedPath(tok), feed
 }
 
 // get sends an anonymous GET or HEAD asking for the identity coding (Go's
@@ -472,14 +473,14 @@ func TestFeedNotFound(t *testing.T) {
 	if err := f.fs.CreateFeed(context.Background(), &backend.Feed{CalendarID: gone.ID, Token: tok}); err != nil {
 		t.Fatal(err)
 	}
-	f.get(http.StatusOK, "GET", FeedPath(tok), "")
+	f.get(http.StatusOK, "GET", calendar.FeedPath(tok), "")
 	f.must(http.StatusNoContent, "alice", "DELETE", "/dav/calendars/users/alice/gone/", "")
 
 	unknown, _ := backend.NewFeedToken()
 	liveTok := strings.TrimSuffix(strings.TrimPrefix(live, feedsRoot), ".ics")
-	paths := []string{revoked, FeedPath(unknown), FeedPath(tok), "/feeds/", "/feeds/x.ics", "/feeds/" + liveTok,
-		FeedPath(liveTok[:42]), FeedPath(liveTok + "x"), "/feeds/" + liveTok + ".ics/more", "/feeds/a/b.ics",
-		FeedPath(strings.Repeat("A", 2000))}
+	paths := []string{revoked, calendar.FeedPath(unknown), calendar.FeedPath(tok), "/feeds/", "/feeds/x.ics", "/feeds/" + liveTok,
+		calendar.FeedPath(liveTok[:42]), calendar.FeedPath(liveTok + "x"), "/feeds/" + liveTok + ".ics/more", "/feeds/a/b.ics",
+		calendar.FeedPath(strings.Repeat("A", 2000))}
 	for _, p := range paths {
 		for _, user := range []string{"", "alice"} {
 			resp, body := f.do(user, "GET", p, "")
@@ -503,7 +504,7 @@ func TestFeedMethods(t *testing.T) {
 	f := newFeedFixture(t)
 	live, _ := f.feed(backend.FeedBusy, "")
 	unknown, _ := backend.NewFeedToken()
-	for _, p := range []string{live, FeedPath(unknown)} {
+	for _, p := range []string{live, calendar.FeedPath(unknown)} {
 		for _, m := range []string{"PUT", "POST", "DELETE", "PROPFIND", "OPTIONS", "REPORT"} {
 			resp, _ := f.do("", m, p, "x")
 			if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" {
@@ -520,7 +521,7 @@ func TestFeedMethods(t *testing.T) {
 func TestFeedLogsHideToken(t *testing.T) {
 	f := newFeedFixture(t)
 	var logs bytes.Buffer
-	srv := httptest.NewServer(New(f.store, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}))
+	srv := httptest.NewServer(newHandler(f.store, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}))
 	defer srv.Close()
 	path, feed := f.feed(backend.FeedBusy, "")
 	for _, p := range []string{path, path + "x", path + "?from=bad"} {
@@ -630,7 +631,7 @@ func TestFeedsProperty(t *testing.T) {
 
 func TestFeedsPropertyBaseURL(t *testing.T) {
 	f := newFeedFixture(t)
-	srv := httptest.NewServer(New(f.store, Options{BaseURL: "https://cal.example.com/kalends/",
+	srv := httptest.NewServer(newHandler(f.store, Options{BaseURL: "https://cal.example.com/kalends/",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	defer srv.Close()
 	path, _ := f.feed(backend.FeedBusy, "")

@@ -75,12 +75,12 @@ func (h *Handler) filePut(w http.ResponseWriter, r *http.Request, res *resource)
 	}
 	// Reading the body sends "100 Continue" to a client that expects it
 	// (RFC 9110 §10.1.1): only now that the request may succeed.
-	data, err := io.ReadAll(io.LimitReader(r.Body, h.opts.MaxResourceSize+1))
+	data, err := io.ReadAll(io.LimitReader(r.Body, h.svc.MaxResourceSize()+1))
 	if err != nil {
 		return errorf(http.StatusBadRequest, "reading the body: %v", err)
 	}
-	if int64(len(data)) > h.opts.MaxResourceSize {
-		return errorf(http.StatusRequestEntityTooLarge, "resources may be at most %d bytes", h.opts.MaxResourceSize)
+	if int64(len(data)) > h.svc.MaxResourceSize() {
+		return errorf(http.StatusRequestEntityTooLarge, "resources may be at most %d bytes", h.svc.MaxResourceSize())
 	}
 	req.Data = data
 	result, err := h.fileStore().PutFile(r.Context(), req)

@@ -284,7 +284,7 @@ func (e *filterEval) propOK(f *dx.PropFilter, p *goical.Prop, in *ical.Instance)
 	if f.TimeRange != nil && !e.propInRange(p, in, f.TimeRange) {
 		return false
 	}
-	if f.TextMatch != nil && !textMatch(f.TextMatch, unescapeText(p.Value)) {
+	if f.TextMatch != nil && !textMatch(f.TextMatch, ical.UnescapeText(p.Value)) {
 		return false
 	}
 	for i := range f.ParamFilters {
@@ -393,24 +393,4 @@ func asciiLower(s string) string {
 // matches "fi".
 func unicodeFold(s string) string {
 	return norm.NFKD.String(cases.Fold().String(norm.NFKD.String(s)))
-}
-
-// unescapeText undoes RFC 5545 §3.3.11 TEXT escapes so that matching sees
-// the value a user typed.
-func unescapeText(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) {
-			i++
-			if s[i] == 'n' || s[i] == 'N' {
-				b.WriteByte('\n')
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

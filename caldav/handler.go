@@ -3,7 +3,9 @@
 // properties (RFC 3744), extended MKCOL (RFC 5689), service discovery (RFC
 // 6764) and time zones by reference (RFC 7809), on net/http and
 // encoding/xml. One file per method or REPORT; properties are a table keyed
-// by XML name; every handler returns an error to one sink (errors.go).
+// by XML name; every handler returns an error to one sink (errors.go). It
+// is HTTP only: every operation that changes calendars is a call to the
+// application layer, package calendar.
 package caldav
 
 import (
@@ -11,19 +13,17 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kalends/kalends/backend"
+	"github.com/kalends/kalends/calendar"
 )
 
 // Options configure a Handler. Zero values take sensible defaults.
 type Options struct {
-	Logger          *slog.Logger
-	BaseURL         string // public URL prefix when behind a proxy ("" = from the request)
-	MaxResourceSize int64  // largest calendar object accepted (CALDAV:max-resource-size)
-	MaxInstances    int    // most occurrences one object may have (CALDAV:max-instances)
-	MaxXMLBody      int64  // largest XML request body
+	Logger     *slog.Logger
+	BaseURL    string // public URL prefix when behind a proxy ("" = from the request)
+	MaxXMLBody int64  // largest XML request body
 	// RequestTimeout bounds the store work of one request.
 	RequestTimeout time.Duration
 }
@@ -31,12 +31,12 @@ type Options struct {
 // Handler serves the CalDAV tree under /dav/, subscription feeds under
 // /feeds/, discovery and /healthz.
 type Handler struct {
-	store       backend.Store
-	logger      *slog.Logger
-	opts        Options
-	auth        *authCache
-	provisioned sync.Map // principal id → true once its home exists
-	mux         *http.ServeMux
+	svc    *calendar.Service
+	store  backend.Store // svc's, read directly by PROPFIND and REPORTs
+	logger *slog.Logger
+	opts   Options
+	auth   *authCache
+	mux    *http.ServeMux
 }
 
 // DAV path prefixes (DESIGN.md "URLs").
@@ -46,16 +46,11 @@ const (
 	calendarsRoot  = "/dav/calendars/"
 )
 
-// New returns a Handler serving store.
-func New(store backend.Store, opts Options) *Handler {
+// New returns a Handler serving the calendars of svc. The limits on
+// calendar objects (size, occurrences) are svc's.
+func New(svc *calendar.Service, opts Options) *Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
-	}
-	if opts.MaxResourceSize <= 0 {
-		opts.MaxResourceSize = 1 << 20
-	}
-	if opts.MaxInstances <= 0 {
-		opts.MaxInstances = 10000
 	}
 	if opts.MaxXMLBody <= 0 {
 		opts.MaxXMLBody = 1 << 20
@@ -64,7 +59,7 @@ func New(store backend.Store, opts Options) *Handler {
 		opts.RequestTimeout = time.Minute
 	}
 	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
-	h := &Handler{store: store, logger: opts.Logger, opts: opts, auth: newAuthCache(), mux: http.NewServeMux()}
+	h := &Handler{svc: svc, store: svc.Store(), logger: opts.Logger, opts: opts, auth: newAuthCache(), mux: http.NewServeMux()}
 	h.mux.HandleFunc("/healthz", h.healthz)
 	h.mux.HandleFunc("/.well-known/caldav", h.wellKnown)
 	h.mux.HandleFunc("/.well-known/caldav/", h.wellKnown)
@@ -110,7 +105,7 @@ func (h *Handler) serveDAV(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	r = withOrigin(withAccess(r.WithContext(ctx)))
 	ctx = r.Context()
-	if err := h.ensureHome(ctx, currentUser(ctx)); err != nil {
+	if err := h.svc.EnsureHome(ctx, currentUser(ctx)); err != nil {
 		h.writeError(w, r, err)
 		return
 	}
@@ -152,28 +147,4 @@ func (h *Handler) serveDAV(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.writeError(w, r, err)
 	}
-}
-
-// ensureHome creates a principal's default collections the first time it
-// is seen: an events calendar and a tasks calendar, separate as Apple
-// Calendar Server does (iOS shows mixed calendars badly), plus the
-// scheduling inbox and outbox.
-func (h *Handler) ensureHome(ctx context.Context, p *backend.Principal) error {
-	if p == nil {
-		return nil
-	}
-	if _, ok := h.provisioned.Load(p.ID); ok {
-		return nil
-	}
-	_, err := h.store.ProvisionHome(ctx, p.ID, []*backend.Calendar{
-		{URI: "calendar", Kind: backend.CollectionCalendar, DisplayName: "Calendar", Components: []string{"VEVENT"}},
-		{URI: "tasks", Kind: backend.CollectionCalendar, DisplayName: "Tasks", Components: []string{"VTODO"}},
-		{URI: "inbox", Kind: backend.CollectionInbox, DisplayName: "Inbox"},
-		{URI: "outbox", Kind: backend.CollectionOutbox, DisplayName: "Outbox"},
-	})
-	if err != nil {
-		return err
-	}
-	h.provisioned.Store(p.ID, true)
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kalends/kalends/backend"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/calendar"
 )
 
 // TestImportStateIsInternal: the import state kept on a calendar is left
@@ -24,7 +25,7 @@ func TestImportStateIsInternal(t *testing.T) {
 	}
 	state := `<import-state xmlns="urn:x-kalends:xml:ns"><source>https://old.example/cal/</source></import-state>`
 	_, err = ts.store.UpdateCalendar(context.Background(), c.ID, &backend.CalendarUpdate{
-		Set: []backend.Property{{Name: ImportStateName, XML: state}}})
+		Set: []backend.Property{{Name: calendar.ImportStateName, XML: state}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func TestImportStateIsInternal(t *testing.T) {
 	for _, body := range []string{"", `<D:propfind xmlns:D="DAV:"><D:propname/></D:propfind>`} {
 		_, out := ts.must(http.StatusMultiStatus, "alice", "PROPFIND", cal, body, "Depth", "0")
 		r := parseMultistatus(t, out).response(cal)
-		if _, _, ok := r.prop(ImportStateName); ok {
+		if _, _, ok := r.prop(calendar.ImportStateName); ok {
 			t.Errorf("PROPFIND %q lists the import state:\n%s", body, out)
 		}
 		if _, _, ok := r.prop(dx.Name(dx.NSKalends, "note")); !ok {
@@ -43,7 +44,7 @@ func TestImportStateIsInternal(t *testing.T) {
 	}
 	_, out := ts.must(http.StatusMultiStatus, "alice", "PROPFIND", cal,
 		`<D:propfind xmlns:D="DAV:" xmlns:K="urn:x-kalends:xml:ns"><D:prop><K:import-state/></D:prop></D:propfind>`, "Depth", "0")
-	status, inner, ok := parseMultistatus(t, out).response(cal).prop(ImportStateName)
+	status, inner, ok := parseMultistatus(t, out).response(cal).prop(calendar.ImportStateName)
 	if !ok || !strings.Contains(status, "200") || !strings.Contains(inner, "https://old.example/cal/") {
 		t.Errorf("import state asked for by name: %q %q\n%s", status, inner, out)
 	}
@@ -52,7 +53,7 @@ func TestImportStateIsInternal(t *testing.T) {
 		body := `<D:propertyupdate xmlns:D="DAV:" xmlns:K="urn:x-kalends:xml:ns"><D:` + op +
 			`><D:prop><K:import-state>x</K:import-state></D:prop></D:` + op + `></D:propertyupdate>`
 		_, out := ts.must(http.StatusMultiStatus, "alice", "PROPPATCH", cal, body)
-		status, _, _ := parseMultistatus(t, out).response(cal).prop(ImportStateName)
+		status, _, _ := parseMultistatus(t, out).response(cal).prop(calendar.ImportStateName)
 		if !strings.Contains(status, "403") {
 			t.Errorf("PROPPATCH %s of the import state: %q, want 403\n%s", op, status, out)
 		}
@@ -62,17 +63,17 @@ func TestImportStateIsInternal(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range props {
-		if p.Name == ImportStateName && p.XML != state {
+		if p.Name == calendar.ImportStateName && p.XML != state {
 			t.Errorf("the import state changed: %s", p.XML)
 		}
 	}
 }
 
-// TestUpdateCalendarChecksTimezone: Handler.UpdateCalendar refuses a
+// TestUpdateCalendarChecksTimezone: calendar.Service.UpdateCalendar refuses a
 // calendar-timezone that is not one VTIMEZONE, writing nothing.
 func TestUpdateCalendarChecksTimezone(t *testing.T) {
 	ts := newTestServer(t)
-	h := New(ts.store, Options{})
+	h := calendar.New(ts.store, calendar.Options{})
 	c := &backend.Calendar{PrincipalID: ts.users["alice"].ID, URI: "x", Kind: backend.CollectionCalendar, Components: []string{"VEVENT"}}
 	if err := ts.store.CreateCalendar(context.Background(), c, nil); err != nil {
 		t.Fatal(err)

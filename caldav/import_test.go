@@ -2,11 +2,11 @@ package caldav
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/kalends/kalends/backend"
+	"github.com/kalends/kalends/calendar"
 )
 
 // TestImportOutcomes: Import creates, replaces in place (keeping the
@@ -14,12 +14,12 @@ import (
 // moving the sync token; it sends no invitation to a local attendee.
 func TestImportOutcomes(t *testing.T) {
 	ts := newTestServer(t)
-	h, ctx := ts.handler(), context.Background()
+	h, ctx := ts.svc(), context.Background()
 	c := ts.calendarOf("alice", "calendar")
 	invite := strings.Replace(event("meet", "20260301T100000Z", "Meet"), "END:VEVENT",
 		"ORGANIZER:mailto:alice@example.com\r\nATTENDEE:mailto:bob@example.com\r\nEND:VEVENT", 1)
 	res, err := h.Import(ctx, c, []byte(invite))
-	if err != nil || res.Outcome != ImportCreated || res.URI != "meet.ics" || res.ETag == "" {
+	if err != nil || res.Outcome != calendar.ImportCreated || res.URI != "meet.ics" || res.ETag == "" {
 		t.Fatalf("first import: %+v %v", res, err)
 	}
 	bobInbox := ts.calendarOf("bob", "inbox")
@@ -29,13 +29,13 @@ func TestImportOutcomes(t *testing.T) {
 	c, _ = ts.store.Calendar(ctx, c.PrincipalID, "calendar")
 	res, err = h.Import(ctx, c, []byte(invite))
 	after, _ := ts.store.Calendar(ctx, c.PrincipalID, "calendar")
-	if err != nil || res.Outcome != ImportUnchanged || after.Revision != c.Revision {
+	if err != nil || res.Outcome != calendar.ImportUnchanged || after.Revision != c.Revision {
 		t.Fatalf("same bytes: %+v %v, revision %d → %d", res, err, c.Revision, after.Revision)
 	}
 	// A client's resource of that UID is replaced where it is.
 	ts.put("alice", cal+"Client-Name.ics", event("client", "20260302T100000Z", "v1"))
 	res, err = h.Import(ctx, c, []byte(event("client", "20260302T110000Z", "v2")))
-	if err != nil || res.Outcome != ImportUpdated || res.URI != "Client-Name.ics" {
+	if err != nil || res.Outcome != calendar.ImportUpdated || res.URI != "Client-Name.ics" {
 		t.Fatalf("update: %+v %v", res, err)
 	}
 	if _, body := ts.must(200, "alice", "GET", cal+"Client-Name.ics", ""); !strings.Contains(body, "SUMMARY:v2") {
@@ -49,7 +49,7 @@ func TestImportOutcomes(t *testing.T) {
 // calendar.
 func TestImportRejects(t *testing.T) {
 	ts := newTestServer(t)
-	h, ctx := ts.handler(), context.Background()
+	h, ctx := ts.svc(), context.Background()
 	c := ts.calendarOf("alice", "calendar") // VEVENT only
 	for _, tc := range []struct {
 		cal    *backend.Calendar
@@ -63,8 +63,8 @@ func TestImportRejects(t *testing.T) {
 		{ts.calendarOf("alice", "outbox"), event("o", "20260301T100000Z", "x"), 403, "not a calendar collection"},
 	} {
 		_, err := h.Import(ctx, tc.cal, []byte(tc.data))
-		var de *Error
-		if !errors.As(err, &de) || de.Status != tc.status || !strings.Contains(de.Detail, tc.detail) {
+		de := ts.handler().davError(err)
+		if de == nil || de.Status != tc.status || !strings.Contains(de.Detail, tc.detail) {
 			t.Errorf("import into %s: %v, want %d %q", tc.cal.URI, err, tc.status, tc.detail)
 		}
 	}

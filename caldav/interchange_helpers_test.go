@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/kalends/kalends/backend"
+	"github.com/kalends/kalends/calendar"
 )
 
 // handler returns the Handler behind a test server.
@@ -27,3 +28,6 @@ func (ts *testServer) mkcalendar(user, uri string) *backend.Calendar {
 	ts.must(201, user, "MKCALENDAR", "/dav/calendars/users/"+user+"/"+uri+"/", "")
 	return ts.calendarOf(user, uri)
 }
+
+// svc returns the application layer behind a test server.
+func (ts *testServer) svc() *calendar.Service { return ts.handler().svc }

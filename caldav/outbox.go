@@ -87,12 +87,12 @@ func (h *Handler) outboxPost(w http.ResponseWriter, r *http.Request, res *resour
 				"scheduling messages must be text/calendar, not %q", ct)
 		}
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, h.opts.MaxResourceSize+1))
+	data, err := io.ReadAll(io.LimitReader(r.Body, h.svc.MaxResourceSize()+1))
 	if err != nil {
 		return errorf(http.StatusBadRequest, "reading the body: %v", err)
 	}
-	if int64(len(data)) > h.opts.MaxResourceSize {
-		return errorf(http.StatusRequestEntityTooLarge, "scheduling messages may be at most %d bytes", h.opts.MaxResourceSize)
+	if int64(len(data)) > h.svc.MaxResourceSize() {
+		return errorf(http.StatusRequestEntityTooLarge, "scheduling messages may be at most %d bytes", h.svc.MaxResourceSize())
 	}
 	cal, err := ical.Parse(data)
 	if err != nil {

@@ -3,8 +3,6 @@ package caldav
 import (
 	"context"
 	"encoding/xml"
-	"io"
-	"log/slog"
 	"net/http"
 	"sort"
 	"strconv"
@@ -45,8 +43,7 @@ func storeObject(t *testing.T, ts *testServer, p *backend.Principal, calURI, uri
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := New(ts.store, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	obj, _, err := h.prepareObject(c, uri, []byte(ics))
+	obj, _, err := ts.svc().Prepare(c, uri, []byte(ics))
 	if err != nil {
 		t.Fatal(err)
 	}

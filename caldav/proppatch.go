@@ -60,14 +60,10 @@ func (h *Handler) proppatch(w http.ResponseWriter, r *http.Request) error {
 		}
 	} else {
 		if res.kind == resCollection {
-			updated, err := h.store.UpdateCalendar(r.Context(), res.cal.ID, u)
-			if err != nil {
+			// A new calendar-timezone re-indexes the calendar's
+			// objects in the same transaction.
+			if _, err := h.svc.UpdateCalendar(r.Context(), res.cal, u); err != nil {
 				return err
-			}
-			if u.Timezone != nil && *u.Timezone != res.cal.Timezone {
-				if err := h.reindexCalendar(r.Context(), updated); err != nil {
-					return err
-				}
 			}
 		} else if err := h.store.PatchObjectProperties(r.Context(), res.cal.ID, res.objURI, u.Set, u.Remove); err != nil {
 			return err

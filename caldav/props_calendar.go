@@ -7,6 +7,7 @@ import (
 
 	"github.com/kalends/kalends/backend"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/calendar"
 )
 
 // Limits advertised on calendar collections (RFC 4791 §5.2.6–5.2.8).
@@ -47,7 +48,7 @@ func registerCalendarProps() {
 		set: setTimezone})
 	register(dx.CalDAVName("calendar-timezone-id"), &propDef{kinds: calendarOnly, hidden: true,
 		get: func(pc *propCtx) (*dx.Element, error) {
-			id := timezoneID(pc.res.cal.Timezone)
+			id := calendar.TimezoneID(pc.res.cal.Timezone)
 			if id == "" {
 				return nil, nil
 			}
@@ -68,8 +69,8 @@ func registerCalendarProps() {
 	register(dx.CalDAVName("supported-collation-set"), &propDef{kinds: calendarOnly, hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
 		return dx.SupportedCollationSet("i;ascii-casemap", "i;octet", "i;unicode-casemap"), nil
 	}})
-	text("max-resource-size", dx.NSCalDAV, func(pc *propCtx) string { return strconv.FormatInt(pc.h.opts.MaxResourceSize, 10) })
-	text("max-instances", dx.NSCalDAV, func(pc *propCtx) string { return strconv.Itoa(pc.h.opts.MaxInstances) })
+	text("max-resource-size", dx.NSCalDAV, func(pc *propCtx) string { return strconv.FormatInt(pc.h.svc.MaxResourceSize(), 10) })
+	text("max-instances", dx.NSCalDAV, func(pc *propCtx) string { return strconv.Itoa(pc.h.svc.MaxInstances()) })
 	text("min-date-time", dx.NSCalDAV, func(pc *propCtx) string { return minDateTime })
 	text("max-date-time", dx.NSCalDAV, func(pc *propCtx) string { return maxDateTime })
 	register(dx.ICalName("calendar-color"), &propDef{kinds: calendarOnly, hidden: true,
@@ -107,7 +108,7 @@ func registerCalendarProps() {
 	// scheduling inbox; it is answered on principals too, where clients
 	// that start from the principal look for it. It is protected: the
 	// default calendar is the one named "calendar" that every home gets
-	// (ensureHome), or the first event calendar if that one was deleted.
+	// (calendar.Service.EnsureHome), or the first event calendar if that one was deleted.
 	register(dx.CalDAVName("schedule-default-calendar-URL"), &propDef{kinds: calendarOnly | principalOnly, hidden: true,
 		get: func(pc *propCtx) (*dx.Element, error) {
 			if pc.res.kind == resCollection && pc.res.cal.Kind != backend.CollectionInbox {

@@ -8,10 +8,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kalends/kalends/backend"
+	"github.com/kalends/kalends/calendar"
 )
 
-// put implements PUT of a calendar object resource (RFC 4791 §5.3.2).
+// put implements PUT of a calendar object resource (RFC 4791 §5.3.2):
+// the checks of the request, then calendar.Service.Put.
 func (h *Handler) put(w http.ResponseWriter, r *http.Request) error {
 	res, err := h.resolve(r.Context(), h.davPath(r))
 	if errors.Is(err, errMissingParent) {
@@ -23,9 +24,6 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request) error {
 	if res.kind != resObject {
 		return errorf(http.StatusMethodNotAllowed, "PUT is not allowed on a collection")
 	}
-	if res.cal.Kind != backend.CollectionCalendar {
-		return errorf(http.StatusForbidden, "objects may only be stored in calendar collections")
-	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "text/calendar" {
@@ -33,47 +31,24 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request) error {
 				"calendar objects must be text/calendar, not %q", ct)
 		}
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, h.opts.MaxResourceSize+1))
+	max := h.svc.MaxResourceSize()
+	data, err := io.ReadAll(io.LimitReader(r.Body, max+1))
 	if err != nil {
 		return errorf(http.StatusBadRequest, "reading the body: %v", err)
 	}
-	if int64(len(data)) > h.opts.MaxResourceSize {
-		return conditionf(http.StatusRequestEntityTooLarge, condMaxResourceSize,
-			"calendar objects may be at most %d bytes", h.opts.MaxResourceSize)
-	}
-	obj, cal, err := h.prepareObject(res.cal, res.objURI, data)
-	if err != nil {
-		return err
-	}
-	req := &backend.PutObjectRequest{CalendarID: res.cal.ID, Object: obj}
+	req := &calendar.PutRequest{Owner: res.principal, Calendar: res.cal, URI: res.objURI, Data: data}
 	if err := h.putConditions(r, res, req); err != nil {
 		return err
 	}
-	// A scheduling object resource, or one that was and no longer is
-	// (the organizer dropped every attendee: CANCEL), is written by the
-	// implicit scheduling path (RFC 6638 §3.2, schedule.go).
-	if !hasScheduling(cal) {
-		if err := h.load(r.Context(), res, false); err != nil {
-			return err
-		}
-	}
-	if hasScheduling(cal) || schedComponent(cal) != "" && res.obj != nil && res.obj.Index.Organizer != "" {
-		return h.putScheduled(w, r, res, req, cal, data)
-	}
-	result, err := h.store.PutObject(r.Context(), req)
-	var conflict *backend.UIDConflictError
-	if errors.As(err, &conflict) {
-		return &Error{Status: http.StatusConflict, Condition: condNoUIDConflict,
-			Hrefs:  []string{h.basePath() + collectionPath(res.principal, res.cal) + conflict.URI},
-			Detail: "UID " + obj.UID + " is already used by another resource of this calendar"}
-	}
+	result, err := h.svc.Put(r.Context(), req)
 	if err != nil {
 		return err
 	}
-	// The ETag is returned only when the stored bytes are exactly those
-	// sent (RFC 4791 §5.3.4); the client must GET the object otherwise.
-	if len(obj.Data) == len(data) {
+	if result.Verbatim {
 		w.Header().Set("ETag", result.ETag)
+	}
+	if result.ScheduleTag != "" {
+		w.Header().Set("Schedule-Tag", result.ScheduleTag)
 	}
 	if result.Created {
 		w.Header().Set("Location", h.href(res.path))
@@ -84,9 +59,9 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// putConditions turns If-Match / If-None-Match into store conditions that
-// the store checks atomically with the write.
-func (h *Handler) putConditions(r *http.Request, res *resource, req *backend.PutObjectRequest) error {
+// putConditions turns If-Match / If-None-Match / If-Schedule-Tag-Match into
+// conditions that the store checks atomically with the write.
+func (h *Handler) putConditions(r *http.Request, res *resource, req *calendar.PutRequest) error {
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
 		if strings.TrimSpace(inm) != "*" {
 			// An ETag list: the write happens only if none matches the
@@ -116,6 +91,9 @@ func (h *Handler) putConditions(r *http.Request, res *resource, req *backend.Put
 	}
 	if st := r.Header.Get("If-Schedule-Tag-Match"); st != "" {
 		req.IfScheduleTagMatch = strings.TrimSpace(st)
+	}
+	if res.obj != nil {
+		req.Existing = &calendar.Existing{Object: res.obj}
 	}
 	return nil
 }

@@ -110,7 +110,7 @@ func (h *Handler) busyTime(ctx context.Context, cals []*backend.Calendar, start,
 		if err != nil || c == nil {
 			continue // stored data was validated; a bad object blocks nothing
 		}
-		opts := h.expandOptions(c)
+		opts := h.svc.ExpandOptions(c)
 		if o.Component == "VFREEBUSY" {
 			out[c.ID] = append(out[c.ID], storedFreeBusy(cal, opts.Floating)...)
 			continue

@@ -72,7 +72,7 @@ func (h *Handler) reportMultiget(w http.ResponseWriter, r *http.Request, res *re
 		var resp *dx.Response
 		if o := objs[t.uri]; o == nil {
 			resp = dx.NewStatusResponse(http.StatusNotFound, t.href)
-		} else if resp, err = h.objectResponse(r.Context(), coll, o, &m.Prop, h.expandOptions(coll.cal)); err != nil {
+		} else if resp, err = h.objectResponse(r.Context(), coll, o, &m.Prop, h.svc.ExpandOptions(coll.cal)); err != nil {
 			h.logger.ErrorContext(r.Context(), "multiget member failed", "href", t.href, "error", err)
 			resp = dx.NewStatusResponse(http.StatusInternalServerError, t.href)
 		}

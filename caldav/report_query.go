@@ -11,6 +11,7 @@ import (
 
 	"github.com/kalends/kalends/backend"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/ical"
 )
 
@@ -113,7 +114,7 @@ func collectionOf(res *resource) *resource {
 // §7.8), else in the calendar's zone. exact is false when that zone is
 // not the one the instance index was built with.
 func (h *Handler) queryOptions(c *backend.Calendar, q *dx.CalendarQuery) (ical.Options, bool, error) {
-	opts := h.expandOptions(c)
+	opts := h.svc.ExpandOptions(c)
 	switch {
 	case q.TimezoneID != "":
 		loc, err := ical.ResolveTZID(nil, q.TimezoneID)
@@ -122,11 +123,11 @@ func (h *Handler) queryOptions(c *backend.Calendar, q *dx.CalendarQuery) (ical.O
 		}
 		opts.Floating = loc
 	case strings.TrimSpace(q.Timezone) != "":
-		if err := validateTimezone(q.Timezone); err != nil {
+		if err := calendar.ValidateTimezone(q.Timezone); err != nil {
 			return opts, false, conditionf(http.StatusForbidden, condValidCalendarData, "C:timezone: %v", err)
 		}
 		tzcal, _ := ical.Parse([]byte(q.Timezone))
-		loc, err := ical.ResolveTZID(tzcal, timezoneID(q.Timezone))
+		loc, err := ical.ResolveTZID(tzcal, calendar.TimezoneID(q.Timezone))
 		if err != nil {
 			return opts, false, conditionf(http.StatusForbidden, condValidCalendarData, "C:timezone cannot be evaluated")
 		}
@@ -134,7 +135,7 @@ func (h *Handler) queryOptions(c *backend.Calendar, q *dx.CalendarQuery) (ical.O
 	default:
 		return opts, true, nil
 	}
-	return opts, opts.Floating.String() == floatingZone(c).String(), nil
+	return opts, opts.Floating.String() == calendar.FloatingZone(c).String(), nil
 }
 
 // queryCollection returns the objects of calendar c matching f, sorted by
@@ -154,7 +155,7 @@ func (h *Handler) queryCollection(ctx context.Context, c *backend.Calendar, f *d
 		if !exact {
 			widen = 27 * time.Hour // any two UTC offsets differ by less
 		}
-		hits, meta, err := h.indexHits(ctx, c.ID, cf.TimeRange, widen)
+		hits, meta, err := h.svc.Candidates(ctx, c.ID, cf.TimeRange.Start, cf.TimeRange.End, widen)
 		if err != nil {
 			return nil, err
 		}
@@ -173,11 +174,7 @@ func (h *Handler) queryCollection(ctx context.Context, c *backend.Calendar, f *d
 		}
 		// Objects whose occurrences in the range the index may not hold:
 		// found by the store, not by listing the calendar.
-		until := cf.TimeRange.End
-		if until.IsZero() {
-			until = backend.MaxTime
-		}
-		blind, err := h.store.ListObjects(ctx, c.ID, &backend.ListOptions{Components: []string{cf.Name}, Unindexed: until})
+		blind, err := h.svc.Unindexed(ctx, c, cf.Name, cf.TimeRange.End)
 		if err != nil {
 			return nil, err
 		}
@@ -236,42 +233,6 @@ func indexableFilter(f *dx.CompFilter) *dx.CompFilter {
 		}
 	}
 	return nil
-}
-
-// indexHits asks the instance index for occurrences near tr (one second
-// wider, so zero-length and touching occurrences, which §9.9 may or may
-// not count, are seen) and says per URI whether one occurrence surely
-// matches (true) or only needs a closer look (false). Surely means: a
-// positive-length occurrence overlapping the inside of the range, or a
-// zero-length one strictly inside it; both the VEVENT and VTODO rows of
-// §9.9 accept those whatever properties produced them.
-func (h *Handler) indexHits(ctx context.Context, calID int64, tr *dx.TimeRange, widen time.Duration) (map[string]bool, map[string]*backend.Object, error) {
-	lo, hi := tr.Start, tr.End
-	if !lo.IsZero() {
-		lo = lo.Add(-widen - time.Second)
-	}
-	if hi.IsZero() {
-		hi = backend.MaxTime
-	} else {
-		hi = hi.Add(widen + time.Second)
-	}
-	refs, err := h.store.InstancesInRange(ctx, calID, lo, hi)
-	if err != nil {
-		return nil, nil, err
-	}
-	after := func(t time.Time) bool { return tr.Start.IsZero() || t.After(tr.Start) }
-	before := func(t time.Time) bool { return tr.End.IsZero() || t.Before(tr.End) }
-	hits := map[string]bool{}
-	meta := map[string]*backend.Object{}
-	for _, ref := range refs {
-		sure := widen == 0 && after(ref.End) && before(ref.Start) && (ref.End.After(ref.Start) || after(ref.Start))
-		hits[ref.URI] = hits[ref.URI] || sure
-		if meta[ref.URI] == nil {
-			meta[ref.URI] = &backend.Object{CalendarID: calID, URI: ref.URI, Component: ref.Component, ETag: ref.ETag,
-				Size: ref.Size, CreatedAt: ref.CreatedAt, ModifiedAt: ref.ModifiedAt}
-		}
-	}
-	return hits, meta, nil
 }
 
 // evaluate parses the named objects in batches and returns those matching

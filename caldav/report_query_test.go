@@ -368,7 +368,7 @@ func (c *countingStore) ListObjects(ctx context.Context, calID int64, opts *back
 func TestTimeRangeQueryUsesIndex(t *testing.T) {
 	ts := newTestServer(t)
 	counting := &countingStore{Store: ts.store}
-	ts.srv.Config.Handler = New(counting, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ts.srv.Config.Handler = newHandler(counting, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	cal, tasks := "/dav/calendars/users/bob/calendar/", "/dav/calendars/users/bob/tasks/"
 	day := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	for i := 0; i < 100; i++ {

@@ -85,7 +85,7 @@ func newSchedBench(tb testing.TB, open func(testing.TB) backend.Store) *schedBen
 	}
 	store := &callCounter{Store: inner}
 	sb := &schedBench{tb: tb, store: store, rng: rand.New(rand.NewPCG(1, 2)),
-		h:    New(store, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}),
+		h:    newHandler(store, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}),
 		base: time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -15)}
 	sb.do(http.MethodPut, "/dav/calendars/users/org/calendar/warm-up.ics", sbEvent("warm-up", sb.base, "org", 0), http.StatusCreated)
 	return sb
@@ -207,7 +207,7 @@ func (sb *schedBench) fillBusy(n, users, m int) {
 func (sb *schedBench) fillCalendar(name string, n int) {
 	ctx := context.Background()
 	p := sb.principal(name)
-	if err := sb.h.(*Handler).ensureHome(ctx, p); err != nil {
+	if err := sb.h.(*Handler).svc.EnsureHome(ctx, p); err != nil {
 		sb.tb.Fatal(err)
 	}
 	c, err := sb.store.Calendar(ctx, p.ID, "calendar")
@@ -217,7 +217,7 @@ func (sb *schedBench) fillCalendar(name string, n int) {
 	for i := range n {
 		start := sb.base.Add(time.Duration(sb.rng.IntN(2*365*24)-365*24) * time.Hour)
 		uid := fmt.Sprintf("%s-%05d", name, i)
-		obj, _, err := sb.h.(*Handler).prepareObject(c, uid+".ics", sbEvent(uid, start, name, 10*(i%5/4)))
+		obj, _, err := sb.h.(*Handler).svc.Prepare(c, uid+".ics", sbEvent(uid, start, name, 10*(i%5/4)))
 		if err != nil {
 			sb.tb.Fatal(err)
 		}

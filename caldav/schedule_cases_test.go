@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/ical"
 )
 
@@ -54,7 +55,7 @@ func TestScheduleRoomCapacity(t *testing.T) {
 	if ps := attParam(t, a, "", "room101@example.com", "PARTSTAT"); ps != "DECLINED" {
 		t.Errorf("over capacity: %s", ps)
 	}
-	_, msg := ts.must(http.StatusOK, "alice", "GET", "/dav/calendars/users/alice/inbox/"+uidURI("big"), "")
+	_, msg := ts.must(http.StatusOK, "alice", "GET", "/dav/calendars/users/alice/inbox/"+calendar.ResourceName("big"), "")
 	if !strings.Contains(msg, "METHOD:REPLY") || !strings.Contains(msg, "capacity") {
 		t.Errorf("the room's REPLY gives no reason:\n%s", msg)
 	}

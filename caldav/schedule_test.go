@@ -9,6 +9,7 @@ import (
 	goical "github.com/emersion/go-ical"
 
 	"github.com/kalends/kalends/backend"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/ical"
 )
 
@@ -216,7 +217,7 @@ func TestScheduleWeeklyScenario(t *testing.T) {
 	}
 	ts.wantPartstats(uid, "", []string{"bob", "carol", "room-101"}, map[string]string{
 		"bob@example.com": "NEEDS-ACTION", "carol@example.com": "NEEDS-ACTION", "room101@example.com": "ACCEPTED"})
-	_, inbox := ts.must(http.StatusOK, "bob", "GET", "/dav/calendars/users/bob/inbox/"+uidURI(uid), "")
+	_, inbox := ts.must(http.StatusOK, "bob", "GET", "/dav/calendars/users/bob/inbox/"+calendar.ResourceName(uid), "")
 	if !strings.Contains(inbox, "METHOD:REQUEST") {
 		t.Errorf("bob's inbox message:\n%s", inbox)
 	}

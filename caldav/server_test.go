@@ -13,6 +13,7 @@ import (
 	"github.com/kalends/kalends/backend"
 	"github.com/kalends/kalends/backend/sqlite"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/internal/testenv"
 )
 
@@ -42,7 +43,7 @@ func newTestServer(t *testing.T) *testServer {
 		ts.users[name] = p
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ts.srv = httptest.NewServer(New(s, Options{Logger: logger}))
+	ts.srv = httptest.NewServer(newHandler(s, Options{Logger: logger}))
 	t.Cleanup(func() { ts.srv.Close(); s.Close() })
 	return ts
 }
@@ -164,4 +165,9 @@ func event(uid, dtstart, summary string) string {
 	return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kalends//test//EN\r\nBEGIN:VEVENT\r\nUID:" + uid +
 		"\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:" + dtstart + "\r\nDURATION:PT1H\r\nSUMMARY:" + summary +
 		"\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+}
+
+// newHandler is New on a Service of store with the default limits.
+func newHandler(store backend.Store, opts Options) *Handler {
+	return New(calendar.New(store, calendar.Options{Logger: opts.Logger}), opts)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kalends/kalends/backend"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/ical"
 )
 
@@ -15,29 +16,11 @@ func setTimezone(u *backend.CalendarUpdate, v *dx.Element, remove bool) error {
 	s := ""
 	if !remove {
 		s = v.TextContent()
-		if err := validateTimezone(s); err != nil {
+		if err := calendar.ValidateTimezone(s); err != nil {
 			return err
 		}
 	}
 	u.Timezone = &s
-	return nil
-}
-
-func validateTimezone(s string) error {
-	cal, err := ical.Parse([]byte(s))
-	if err != nil {
-		return fmt.Errorf("calendar-timezone is not iCalendar: %v", err)
-	}
-	n := 0
-	for _, c := range cal.Children {
-		if c.Name != "VTIMEZONE" {
-			return fmt.Errorf("calendar-timezone must hold only a VTIMEZONE, not %s", c.Name)
-		}
-		n++
-	}
-	if n != 1 {
-		return fmt.Errorf("calendar-timezone must hold exactly one VTIMEZONE")
-	}
 	return nil
 }
 
@@ -55,14 +38,4 @@ func setTimezoneID(u *backend.CalendarUpdate, v *dx.Element, remove bool) error 
 	}
 	u.Timezone = &s
 	return nil
-}
-
-// timezoneID returns the TZID of a calendar-timezone value, "" if none.
-func timezoneID(vcal string) string {
-	for _, line := range strings.Split(vcal, "\n") {
-		if id, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), "TZID:"); ok {
-			return id
-		}
-	}
-	return ""
 }

@@ -1,12 +1,12 @@
 // Package davimport copies a whole CalDAV account into Kalends: every
 // calendar collection of the account's calendar home (RFC 4791 §6.2.1),
 // with its properties, and every calendar object resource in it, stored
-// through caldav.Handler.Import so that an import accepts exactly what a
+// through calendar.Service.Import so that an import accepts exactly what a
 // PUT would.
 //
 // A migration can be run again to pick up what changed on the source. Per
 // target calendar it keeps, in the internal dead property
-// caldav.ImportStateName, the source collection's URL, its last
+// calendar.ImportStateName, the source collection's URL, its last
 // DAV:sync-token and, per source href, the source ETag and the Kalends
 // objects made from it. A re-run asks the source for the changes since
 // that token (sync-collection, RFC 6578) when the source supports it,

@@ -13,6 +13,7 @@ import (
 	"github.com/kalends/kalends/backend"
 	"github.com/kalends/kalends/backend/sqlite"
 	"github.com/kalends/kalends/caldav"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/internal/testenv"
 )
 
@@ -36,7 +37,7 @@ func newKalendsSource(t *testing.T, users ...string) *kalendsSource {
 			t.Fatal(err)
 		}
 	}
-	src := &kalendsSource{t: t, srv: httptest.NewServer(caldav.New(s, caldav.Options{Logger: quiet()}))}
+	src := &kalendsSource{t: t, srv: httptest.NewServer(caldav.New(calendar.New(s, calendar.Options{}), caldav.Options{Logger: quiet()}))}
 	t.Cleanup(src.srv.Close)
 	return src
 }
@@ -102,18 +103,18 @@ func event(uid, summary string) string {
 		"\nEND:VEVENT\nEND:VCALENDAR\n", "\n", "\r\n")
 }
 
-// target is the Kalends side: a store, a handler and the user imported into.
+// target is the Kalends side: a store, its service and the user imported into.
 type target struct {
 	store backend.Store
-	h     *caldav.Handler
+	h     *calendar.Service
 	user  *backend.Principal
 }
 
-func newTarget(t *testing.T, opts caldav.Options) *target {
+func newTarget(t *testing.T, opts calendar.Options) *target {
 	t.Helper()
 	s := openStore(t)
 	opts.Logger = quiet()
-	return &target{store: s, h: caldav.New(s, opts), user: addUser(t, s, "carol")}
+	return &target{store: s, h: calendar.New(s, opts), user: addUser(t, s, "carol")}
 }
 
 // migrate runs one import of account as user, with listing forced when
@@ -125,7 +126,7 @@ func (tg *target) migrate(t *testing.T, account, user string, listing bool, cal 
 		t.Fatal(err)
 	}
 	src.forceListing = listing
-	rep, err := NewImporter(tg.store, tg.h, src, false).Run(context.Background(), tg.user, nil)
+	rep, err := NewImporter(tg.h, src, false).Run(context.Background(), tg.user, nil)
 	if err != nil {
 		t.Fatalf("import: %v", err)
 	}
@@ -187,7 +188,7 @@ func TestMigrateAndRerun(t *testing.T) {
 			for i := 1; i <= 3; i++ {
 				src.do("alice", "PUT", work+fmt.Sprintf("e%d.ics", i), event(fmt.Sprintf("e%d@test", i), "one"), 201)
 			}
-			tg := newTarget(t, caldav.Options{})
+			tg := newTarget(t, calendar.Options{})
 			c := tg.migrate(t, src.account("alice"), "alice", listing, "work")
 			wantCounts(t, "first run", c, 3, 0, 0, 0, 0)
 			if !c.CalendarCreated {
@@ -257,7 +258,7 @@ func TestRejectedObjectsReported(t *testing.T) {
 	src.do("alice", "PROPFIND", cal, "", 207)
 	src.do("alice", "PUT", cal+"small.ics", event("small@test", "small"), 201)
 	src.do("alice", "PUT", cal+"big.ics", event("big@test", strings.Repeat("x", 600)), 201)
-	tg := newTarget(t, caldav.Options{MaxResourceSize: 500})
+	tg := newTarget(t, calendar.Options{MaxResourceSize: 500})
 	for run := 1; run <= 2; run++ {
 		c := tg.migrate(t, src.account("alice"), "alice", false, "calendar")
 		if run == 1 {
@@ -283,7 +284,7 @@ func TestNameClash(t *testing.T) {
 		src.do(u, "MKCALENDAR", work, mkWork, 201)
 		src.do(u, "PUT", work+"x.ics", event(u+"@test", u), 201)
 	}
-	tg := newTarget(t, caldav.Options{})
+	tg := newTarget(t, calendar.Options{})
 	own := &backend.Calendar{PrincipalID: tg.user.ID, URI: "work", Kind: backend.CollectionCalendar, Components: []string{"VEVENT"}}
 	if err := tg.store.CreateCalendar(context.Background(), own, nil); err != nil {
 		t.Fatal(err)

@@ -6,22 +6,22 @@ import (
 	"fmt"
 
 	"github.com/kalends/kalends/backend"
-	"github.com/kalends/kalends/caldav"
+	"github.com/kalends/kalends/calendar"
 )
 
 // Importer copies a source account into a Kalends user's calendars.
 type Importer struct {
-	store   backend.Store
-	handler *caldav.Handler
-	source  *Source
-	dryRun  bool
+	store  backend.Store
+	svc    *calendar.Service
+	source *Source
+	dryRun bool
 }
 
-// NewImporter returns an importer from source into store, storing objects
-// through h (its Import has PUT's checks). dryRun finds what would be
-// copied and writes nothing.
-func NewImporter(store backend.Store, h *caldav.Handler, source *Source, dryRun bool) *Importer {
-	return &Importer{store: store, handler: h, source: source, dryRun: dryRun}
+// NewImporter returns an importer from source into the store of svc,
+// storing objects through svc.Import (with PUT's checks). dryRun finds
+// what would be copied and writes nothing.
+func NewImporter(svc *calendar.Service, source *Source, dryRun bool) *Importer {
+	return &Importer{store: svc.Store(), svc: svc, source: source, dryRun: dryRun}
 }
 
 // Run copies every calendar of the source account into user's calendar
@@ -70,7 +70,7 @@ func (im *Importer) importCalendar(ctx context.Context, user *backend.Principal,
 	}
 	if cal != nil && !rep.CalendarCreated {
 		if u := calendarUpdate(cal, src, rep); changed(u) && !im.dryRun {
-			if cal, err = im.handler.UpdateCalendar(ctx, cal, u); err != nil {
+			if cal, err = im.svc.UpdateCalendar(ctx, cal, u); err != nil {
 				return rep, err
 			}
 			rep.PropsUpdated = true

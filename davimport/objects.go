@@ -7,11 +7,11 @@ import (
 	"strings"
 
 	"github.com/kalends/kalends/backend"
-	"github.com/kalends/kalends/caldav"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/ical"
 )
 
-// importResource stores one source resource through caldav's Import: as
+// importResource stores one source resource through calendar.Service.Import: as
 // it is when it holds one UID (the usual case, kept byte for byte), split
 // with ical.SplitByUID when it holds several (RFC 4791 §4.1 wants one UID
 // per resource; Radicale, for one, does not insist). A part Kalends
@@ -28,14 +28,14 @@ func (r *run) importResource(ctx context.Context, f *fetched) error {
 	}
 	var reasons []string
 	for _, part := range splitResource(f.Data) {
-		res, err := r.im.handler.Import(ctx, r.cal, part)
-		var ce *caldav.Error
-		if errors.As(err, &ce) && ce.Condition.Local == "supported-calendar-component" {
+		res, err := r.im.svc.Import(ctx, r.cal, part)
+		var ce *calendar.Error
+		if errors.As(err, &ce) && ce.Code == calendar.UnsupportedComponent {
 			if comp := componentType(part); comp != "" && !r.cal.Accepts(comp) && storable[comp] {
 				if err := r.widen(ctx, comp); err != nil {
 					return err
 				}
-				res, err = r.im.handler.Import(ctx, r.cal, part)
+				res, err = r.im.svc.Import(ctx, r.cal, part)
 				ce = nil
 				errors.As(err, &ce)
 			}
@@ -48,9 +48,9 @@ func (r *run) importResource(ctx context.Context, f *fetched) error {
 			return err
 		}
 		switch res.Outcome {
-		case caldav.ImportCreated:
+		case calendar.ImportCreated:
 			r.rep.Created++
-		case caldav.ImportUpdated:
+		case calendar.ImportUpdated:
 			r.rep.Updated++
 		default:
 			r.rep.Unchanged++
@@ -100,7 +100,7 @@ var storable = map[string]bool{"VEVENT": true, "VTODO": true, "VJOURNAL": true, 
 // events, tasks and journals): the copy takes what the source holds.
 func (r *run) widen(ctx context.Context, comp string) error {
 	comps := append(append([]string(nil), r.cal.Components...), comp)
-	c, err := r.im.handler.UpdateCalendar(ctx, r.cal, &backend.CalendarUpdate{Components: comps})
+	c, err := r.im.svc.UpdateCalendar(ctx, r.cal, &backend.CalendarUpdate{Components: comps})
 	if err != nil {
 		return err
 	}
@@ -143,16 +143,13 @@ func splitResource(data []byte) [][]byte {
 	return out
 }
 
-// importReason is the reason of a refusal: the DAV precondition, when
-// there is one, and the detail.
-func importReason(e *caldav.Error) string {
-	switch {
-	case e.Detail == "":
+// importReason is the reason of a refusal: the precondition it stands for,
+// when there is one, and the detail.
+func importReason(e *calendar.Error) string {
+	if e.Code == calendar.NotCalendar {
 		return e.Error()
-	case e.Condition.Local != "":
-		return e.Condition.Local + ": " + e.Detail
 	}
-	return e.Detail
+	return e.Code.String() + ": " + e.Error()
 }
 
 func hasTarget(ts []stateTarget, uri string) bool {

@@ -6,12 +6,12 @@ import (
 	"fmt"
 
 	"github.com/kalends/kalends/backend"
-	"github.com/kalends/kalends/caldav"
+	"github.com/kalends/kalends/calendar"
 )
 
 // state is what a target calendar remembers of the source collection it
 // was copied from, stored as the internal dead property
-// caldav.ImportStateName: Kalends keeps it verbatim, leaves it out of
+// calendar.ImportStateName: Kalends keeps it verbatim, leaves it out of
 // allprop and refuses client changes to it.
 type state struct {
 	XMLName   xml.Name       `xml:"urn:x-kalends:xml:ns import-state"`
@@ -50,7 +50,7 @@ func loadState(ctx context.Context, store backend.Store, c *backend.Calendar) (*
 		return nil, err
 	}
 	for _, p := range props {
-		if p.Name != caldav.ImportStateName {
+		if p.Name != calendar.ImportStateName {
 			continue
 		}
 		st := &state{}
@@ -80,7 +80,7 @@ func (st *state) property() (backend.Property, error) {
 	if err != nil {
 		return backend.Property{}, err
 	}
-	return backend.Property{Name: caldav.ImportStateName, XML: string(b)}, nil
+	return backend.Property{Name: calendar.ImportStateName, XML: string(b)}, nil
 }
 
 // get returns the entry of href, nil if none.

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/kalends/kalends/backend"
-	"github.com/kalends/kalends/caldav"
+	"github.com/kalends/kalends/calendar"
 )
 
 // maxNameLen leaves room for a "-NN" suffix within backend.ValidateName's
@@ -186,7 +186,7 @@ func calendarUpdate(c *backend.Calendar, src *SourceCalendar, rep *CalendarRepor
 		}
 	}
 	if src.Timezone != nil && *src.Timezone != c.Timezone {
-		if err := caldav.ValidateTimezone(*src.Timezone); err != nil {
+		if err := calendar.ValidateTimezone(*src.Timezone); err != nil {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("calendar-timezone not copied: %v", err))
 		} else {
 			u.Timezone = src.Timezone

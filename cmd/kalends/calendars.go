@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/kalends/kalends/backend"
-	"github.com/kalends/kalends/caldav"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/config"
 )
 
@@ -28,12 +28,12 @@ func splitCalendarArg(arg string) (user, cal string, err error) {
 	return user, cal, nil
 }
 
-// newHandler returns the protocol layer over s, with the object size limit
-// the server applies, so that the command line stores only what a client
-// could. Its log goes to stderr.
-func newHandler(e *env, s backend.Store) *caldav.Handler {
+// newService returns the application layer over s, with the object size
+// limit the server applies, so that the command line stores only what a
+// client could. Its log goes to stderr.
+func newService(e *env, s backend.Store) *calendar.Service {
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return caldav.New(s, caldav.Options{Logger: logger, MaxResourceSize: maxResourceSize(e)})
+	return calendar.New(s, calendar.Options{Logger: logger, MaxResourceSize: maxResourceSize(e)})
 }
 
 // maxResourceSize is the largest calendar object the server accepts
@@ -47,7 +47,7 @@ func maxResourceSize(e *env) int64 {
 
 // findUser returns a user with the collections the server gives a user on
 // first contact.
-func findUser(ctx context.Context, s backend.Store, h *caldav.Handler, name string) (*backend.Principal, error) {
+func findUser(ctx context.Context, s backend.Store, svc *calendar.Service, name string) (*backend.Principal, error) {
 	p, err := s.Principal(ctx, backend.KindUser, name)
 	if errors.Is(err, backend.ErrNotFound) {
 		return nil, fmt.Errorf("no user %q", name)
@@ -55,7 +55,7 @@ func findUser(ctx context.Context, s backend.Store, h *caldav.Handler, name stri
 	if err != nil {
 		return nil, err
 	}
-	return p, h.EnsureHome(ctx, p)
+	return p, svc.EnsureHome(ctx, p)
 }
 
 // noCalendarError says that USER/CALENDAR does not exist.

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/kalends/kalends/backend"
-	"github.com/kalends/kalends/caldav"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/ical"
 )
 
@@ -84,7 +84,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		return usageError(e, fs, err.Error())
 	}
 	return withDatabase(ctx, e, *db, func(s backend.Store) error {
-		h := newHandler(e, s)
+		h := newService(e, s)
 		p, err := findUser(ctx, s, h, user)
 		if err != nil {
 			return err
@@ -127,18 +127,18 @@ func userCalendars(ctx context.Context, s backend.Store, p *backend.Principal) (
 }
 
 // writeCalendar writes one calendar in the chosen format.
-func writeCalendar(ctx context.Context, h *caldav.Handler, w io.Writer, c *backend.Calendar, o exportOptions) error {
+func writeCalendar(ctx context.Context, h *calendar.Service, w io.Writer, c *backend.Calendar, o exportOptions) error {
 	if o.format == "csv" {
-		return h.ExportCSV(ctx, w, c, caldav.CSVOptions{From: o.from, To: o.to, Location: o.loc})
+		return h.ExportCSV(ctx, w, c, calendar.CSVOptions{From: o.from, To: o.to, Location: o.loc})
 	}
-	_, err := h.Export(ctx, w, c, caldav.ExportOptions{From: o.from, To: o.to})
+	_, err := h.Export(ctx, w, c, calendar.ExportOptions{From: o.from, To: o.to})
 	return err
 }
 
 // exportDir writes each calendar to DIR/NAME.ics (or .csv). Each file is
 // written under a temporary name and renamed, so a failed export leaves
 // no truncated file behind.
-func exportDir(ctx context.Context, e *env, h *caldav.Handler, cals []*backend.Calendar, dir string, o exportOptions) error {
+func exportDir(ctx context.Context, e *env, h *calendar.Service, cals []*backend.Calendar, dir string, o exportOptions) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func exportDir(ctx context.Context, e *env, h *caldav.Handler, cals []*backend.C
 
 // exportZip writes each calendar as NAME.ics (or .csv) into one zip
 // archive, written under a temporary name and renamed when complete.
-func exportZip(ctx context.Context, e *env, h *caldav.Handler, cals []*backend.Calendar, path string, o exportOptions) error {
+func exportZip(ctx context.Context, e *env, h *calendar.Service, cals []*backend.Calendar, path string, o exportOptions) error {
 	err := writeAtomically(path, func(w io.Writer) error {
 		zw := zip.NewWriter(w)
 		for _, c := range cals {

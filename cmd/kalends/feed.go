@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/kalends/kalends/backend"
-	"github.com/kalends/kalends/caldav"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/config"
 )
 
@@ -59,7 +59,7 @@ func feedStore(s backend.Store) (backend.FeedStore, error) {
 // feedCalendar finds USER and, when uri is not "", its calendar uri (nil
 // otherwise).
 func feedCalendar(ctx context.Context, e *env, s backend.Store, user, uri string) (*backend.Principal, *backend.Calendar, error) {
-	p, err := findUser(ctx, s, newHandler(e, s), user)
+	p, err := findUser(ctx, s, newService(e, s), user)
 	if err != nil || uri == "" {
 		return p, nil, err
 	}
@@ -110,7 +110,7 @@ func feedCreate(ctx context.Context, e *env, args []string) error {
 		if err := store.CreateFeed(ctx, f); err != nil {
 			return err
 		}
-		fmt.Fprintln(e.stdout, base+caldav.FeedPath(f.Token))
+		fmt.Fprintln(e.stdout, base+calendar.FeedPath(f.Token))
 		return nil
 	})
 }
@@ -161,7 +161,7 @@ func feedList(ctx context.Context, e *env, args []string) error {
 				label = "-"
 			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", f.ID, f.CalendarURI, f.CreatedAt.UTC().Format(time.RFC3339),
-				f.Private, label, base+caldav.FeedPath(f.Token))
+				f.Private, label, base+calendar.FeedPath(f.Token))
 		}
 		return tw.Flush()
 	})

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/kalends/kalends/backend"
-	"github.com/kalends/kalends/caldav"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/ical"
 )
 
@@ -117,7 +117,7 @@ func importFiles(ctx context.Context, e *env, fs *flag.FlagSet, f *importFlags, 
 		sources = append(sources, src)
 	}
 	return withDatabase(ctx, e, db, func(s backend.Store) error {
-		h := newHandler(e, s)
+		h := newService(e, s)
 		p, err := findUser(ctx, s, h, user)
 		if err != nil {
 			return err
@@ -243,13 +243,13 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // each.
 type importer struct {
 	e       *env
-	h       *caldav.Handler
+	h       *calendar.Service
 	cal     *backend.Calendar
 	quiet   bool
 	several bool // more than one source: rejections name the file
 	maxSize int64
 	prog    *progress
-	counts  [4]int // by caldav.ImportOutcome, then rejected
+	counts  [4]int // by calendar.ImportOutcome, then rejected
 }
 
 const rejected = 3 // index of the rejected count in importer.counts
@@ -273,19 +273,16 @@ func (im *importer) importSource(ctx context.Context, src *importSource) error {
 			return fmt.Errorf("%s: %w", src.name, err)
 		}
 		res, err := im.store(ctx, text.Data)
-		var de *caldav.Error
+		var de *calendar.Error
 		switch {
 		case errors.As(err, &de):
-			line, reason := o.Line, de.Detail
-			// Parse errors say "line N: …" of the object: the file's line
+			// Parse errors name the line of the object: the file's line
 			// is what the user can look up.
-			if n, rest, ok := cutLinePrefix(reason); ok {
-				if l := text.SourceLine(n); l > 0 {
-					line = l
-				}
-				reason = rest
+			line := o.Line
+			if l := text.SourceLine(de.Line); de.Line > 0 && l > 0 {
+				line = l
 			}
-			im.reject(src, o.UID, line, reason)
+			im.reject(src, o.UID, line, de.Reason)
 		case err != nil:
 			return err
 		default:
@@ -308,7 +305,7 @@ func (im *importer) importSource(ctx context.Context, src *importSource) error {
 
 // store imports one object; each is its own transaction with its own
 // time limit.
-func (im *importer) store(ctx context.Context, data []byte) (*caldav.ImportResult, error) {
+func (im *importer) store(ctx context.Context, data []byte) (*calendar.ImportResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	return im.h.Import(ctx, im.cal, data)
@@ -331,24 +328,9 @@ func (im *importer) reject(src *importSource, uid string, line int, reason strin
 func (im *importer) summary() error {
 	c := im.counts
 	fmt.Fprintf(im.e.stdout, "%d created, %d updated, %d unchanged, %d rejected\n",
-		c[caldav.ImportCreated], c[caldav.ImportUpdated], c[caldav.ImportUnchanged], c[rejected])
+		c[calendar.ImportCreated], c[calendar.ImportUpdated], c[calendar.ImportUnchanged], c[rejected])
 	if c[rejected] > 0 {
 		return fmt.Errorf("%d of %d objects rejected", c[rejected], c[0]+c[1]+c[2]+c[3])
 	}
 	return nil
-}
-
-// cutLinePrefix splits "line N: reason", the form of caldav's errors for
-// iCalendar that does not parse.
-func cutLinePrefix(s string) (int, string, bool) {
-	rest, ok := strings.CutPrefix(s, "line ")
-	if !ok {
-		return 0, s, false
-	}
-	num, reason, ok := strings.Cut(rest, ": ")
-	n, err := strconv.Atoi(num)
-	if !ok || err != nil {
-		return 0, s, false
-	}
-	return n, reason, true
 }

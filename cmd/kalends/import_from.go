@@ -62,8 +62,7 @@ func runImportFrom(ctx context.Context, e *env, args []string) error {
 		} else if err != nil {
 			return err
 		}
-		h := newHandler(e, s)
-		im := davimport.NewImporter(s, h, src, *dryRun)
+		im := davimport.NewImporter(newService(e, s), src, *dryRun)
 		rep, err := im.Run(ctx, p, func(c *davimport.CalendarReport) { c.Print(e.stdout, *dryRun) })
 		if err != nil {
 			return errors.New(strings.TrimPrefix(err.Error(), "davimport: "))

@@ -15,6 +15,7 @@ import (
 	"github.com/kalends/kalends/backend"
 	"github.com/kalends/kalends/backend/sqlite"
 	"github.com/kalends/kalends/caldav"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/internal/testenv"
 )
 
@@ -31,7 +32,7 @@ func sourceServer(t *testing.T) string {
 	if err := s.CreatePrincipal(context.Background(), &backend.Principal{Kind: backend.KindUser, Name: "src"}, hash); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(caldav.New(s, caldav.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	srv := httptest.NewServer(caldav.New(calendar.New(s, calendar.Options{}), caldav.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	t.Cleanup(func() { srv.Close(); s.Close() })
 	do := func(method, path, ctype, body string, want int) {
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kalends/kalends/backend"
 	"github.com/kalends/kalends/caldav"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/ical"
 	"github.com/kalends/kalends/internal/testenv"
 )
@@ -131,13 +132,13 @@ var roundTripObjects = map[string]string{
 
 // putObjects stores objects in user/calendar over real HTTP, as the
 // clients that wrote them would, under the names they chose.
-func putObjects(t *testing.T, vars map[string]string, user, calendar string, objs map[string]string) {
+func putObjects(t *testing.T, vars map[string]string, user, calURI string, objs map[string]string) {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(caldav.New(storeOf(t, vars), caldav.Options{Logger: quiet}))
+	srv := httptest.NewServer(caldav.New(calendar.New(storeOf(t, vars), calendar.Options{}), caldav.Options{Logger: quiet}))
 	defer srv.Close()
 	for name, data := range objs {
-		req, _ := http.NewRequest("PUT", srv.URL+"/dav/calendars/users/"+user+"/"+calendar+"/"+name, strings.NewReader(data))
+		req, _ := http.NewRequest("PUT", srv.URL+"/dav/calendars/users/"+user+"/"+calURI+"/"+name, strings.NewReader(data))
 		req.SetBasicAuth(user, "pw")
 		req.Header.Set("Content-Type", "text/calendar")
 		resp, err := http.DefaultClient.Do(req)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kalends/kalends/caldav"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/config"
 )
 
@@ -55,7 +56,8 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ready chan<- string)
 		return err
 	}
 	defer func() { stopWorker(); waitWorker() }()
-	handler := caldav.New(store, caldav.Options{Logger: logger, BaseURL: cfg.BaseURL, MaxResourceSize: cfg.MaxResourceSize})
+	svc := calendar.New(store, calendar.Options{Logger: logger, MaxResourceSize: cfg.MaxResourceSize})
+	handler := caldav.New(svc, caldav.Options{Logger: logger, BaseURL: cfg.BaseURL})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -16,6 +16,7 @@ import (
 	"github.com/kalends/kalends/backend/postgres"
 	"github.com/kalends/kalends/backend/sqlite"
 	"github.com/kalends/kalends/caldav"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/internal/testenv"
 	"github.com/kalends/kalends/scheduling/imip"
 )
@@ -90,7 +91,7 @@ func newEnv(t *testing.T, open opener) *env {
 		}
 		e.users[name] = p
 	}
-	e.srv = httptest.NewServer(caldav.New(e.store, caldav.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	e.srv = httptest.NewServer(caldav.New(calendar.New(e.store, calendar.Options{}), caldav.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	t.Cleanup(e.srv.Close)
 	return e
 }

@@ -10,10 +10,6 @@ import (
 	"github.com/kalends/kalends/scheduling"
 )
 
-// indexHorizon is how far ahead occurrences are indexed, as the CalDAV
-// handler does when it writes an object.
-const indexHorizon = 5 * 365 * 24 * time.Hour
-
 // report records the outcome of a mail in the sender's scheduling object
 // of that UID (RFC 6638 §3.2.9): the recipient's SCHEDULE-STATUS on its
 // ATTENDEE properties for a REQUEST or CANCEL from the organizer, on the
@@ -57,7 +53,8 @@ func (w *Worker) report(ctx context.Context, tx backend.TxStore, m *backend.Outb
 
 // reindexed is o with new text in which only a parameter changed: its
 // index columns and Schedule-Tag are kept, and its occurrences expanded
-// again, since the store replaces them with every write.
+// again (backend.IndexObject, as every write does), since the store
+// replaces them with every write.
 func (w *Worker) reindexed(ctx context.Context, tx backend.TxStore, principalID int64, o *backend.Object, data []byte) (*backend.Object, error) {
 	cal, err := ical.Parse(data)
 	if err != nil {
@@ -67,17 +64,12 @@ func (w *Worker) reindexed(ctx context.Context, tx backend.TxStore, principalID 
 	if err != nil {
 		return nil, err
 	}
-	horizon := w.opts.Now().Add(indexHorizon).UTC().Truncate(time.Second)
-	info, insts, err := ical.InspectExpand(cal, horizon, ical.Options{MaxInstances: w.opts.MaxInstances, Floating: floating})
+	_, idx, insts, err := backend.IndexObject(cal, w.opts.Now(), ical.Options{MaxInstances: w.opts.MaxInstances, Floating: floating})
 	if err != nil {
 		return nil, err
 	}
-	out := &backend.Object{URI: o.URI, UID: o.UID, Component: o.Component, Data: data, Index: o.Index}
-	out.Index.IndexedUntil = info.LastEnd
-	if horizon.Before(info.LastEnd) {
-		out.Index.IndexedUntil = horizon
-	}
-	out.Instances = backend.InstancesOf(insts)
+	out := &backend.Object{URI: o.URI, UID: o.UID, Component: o.Component, Data: data, Index: o.Index, Instances: insts}
+	out.Index.IndexedUntil = idx.IndexedUntil
 	return out, nil
 }
 

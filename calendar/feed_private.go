@@ -1,4 +1,4 @@
-package caldav
+package calendar
 
 import (
 	"strings"
@@ -17,11 +17,11 @@ var busyKeeps = map[string]bool{
 	"TRANSP": true, "STATUS": true, "SEQUENCE": true, "DTSTAMP": true, "CLASS": true,
 }
 
-// feedObject returns the Object hook of ExportOptions for a feed with the
+// FeedObject returns the Object hook of ExportOptions for a feed with the
 // given privacy: alarms are always removed (they are the owner's reminders,
 // not the subscriber's), and an object with a private component is shown
 // in full, as busy blocks or not at all.
-func feedObject(mode backend.FeedPrivacy) func([]Component) []Component {
+func FeedObject(mode backend.FeedPrivacy) func([]Component) []Component {
 	return func(comps []Component) []Component {
 		private := isPrivate(comps)
 		if private && mode != backend.FeedFull && mode != backend.FeedBusy {

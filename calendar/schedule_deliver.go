@@ -1,4 +1,4 @@
-package caldav
+package calendar
 
 import (
 	"crypto/sha256"
@@ -91,7 +91,7 @@ func (s *scheduler) deliverAll(sender *backend.Principal, sr *scheduling.Result)
 func (s *scheduler) recordStatus(sr *scheduling.Result, rcpt, status string, err error) error {
 	var de *Error
 	if errors.As(err, &de) {
-		s.h.logger.WarnContext(s.ctx, "scheduling delivery failed", "recipient", rcpt, "error", err)
+		s.svc.logger.WarnContext(s.ctx, "scheduling delivery failed", "recipient", rcpt, "error", err)
 		status, err = scheduling.StatusFailed, nil
 	}
 	if err != nil {
@@ -112,11 +112,11 @@ func (s *scheduler) queue(sender *backend.Principal, m *scheduling.Message, rcpt
 		Recipient: rcpt, Method: m.Method, UID: m.UID, Data: data})
 }
 
-// uidURI is the name of a delivered copy or inbox message: the UID itself
+// ResourceName is the name of a delivered copy or inbox message: the UID itself
 // when it is a plain URL segment, as clients name their own resources
 // (python-caldav's accept_invite writes to <calendar>/<UID>.ics and must
 // find the delivered copy there), else a hash of it.
-func uidURI(uid string) string {
+func ResourceName(uid string) string {
 	if len(uid) <= 200 && backend.ValidateName(uid) == nil {
 		return uid + ".ics"
 	}
@@ -150,7 +150,7 @@ func (s *scheduler) calendarOf(p *backend.Principal, calID int64) (*backend.Cale
 }
 
 // defaultCalendar is where a new copy goes: the calendar "calendar" made
-// by ensureHome (the schedule-default-calendar, RFC 6638 §9.2), or else
+// by EnsureHome (the schedule-default-calendar, RFC 6638 §9.2), or else
 // the first calendar accepting the component (to-dos go to "tasks").
 func (s *scheduler) defaultCalendar(p *backend.Principal, comp string) (*backend.Calendar, error) {
 	cals, err := s.calendarsOf(p)
@@ -162,7 +162,7 @@ func (s *scheduler) defaultCalendar(p *backend.Principal, comp string) (*backend
 		if c.Kind != backend.CollectionCalendar || !c.Accepts(comp) {
 			continue
 		}
-		if c.URI == "calendar" {
+		if c.URI == DefaultCalendar {
 			return c, nil
 		}
 		if first == nil {
@@ -187,7 +187,7 @@ func schedComponent(cal *goical.Calendar) string {
 // one, else as a new resource in p's default calendar. tag is the
 // Schedule-Tag to store. It reports false when p has no calendar for it.
 func (s *scheduler) storeCopy(p *backend.Principal, existing *backend.Object, cal *backend.Calendar, out *goical.Calendar, tag string) (bool, error) {
-	uri := uidURI(schedUID(out))
+	uri := ResourceName(schedUID(out))
 	if existing != nil {
 		uri = existing.URI
 	} else {
@@ -196,7 +196,7 @@ func (s *scheduler) storeCopy(p *backend.Principal, existing *backend.Object, ca
 			return false, err
 		}
 	}
-	obj, err := s.h.objectFor(cal, uri, out)
+	obj, err := s.svc.objectFor(cal, uri, out)
 	if err != nil {
 		return false, err
 	}
@@ -224,8 +224,8 @@ func (s *scheduler) toInbox(p *backend.Principal, m *scheduling.Message, data []
 		return err
 	}
 	for _, inbox := range cals {
-		if inbox.URI == "inbox" {
-			s.write(p, inbox, &backend.Object{URI: uidURI(m.UID), UID: m.UID, Component: schedComponent(m.Calendar),
+		if inbox.URI == Inbox {
+			s.write(p, inbox, &backend.Object{URI: ResourceName(m.UID), UID: m.UID, Component: schedComponent(m.Calendar),
 				Data: data, Index: backend.ObjectIndex{Sequence: m.Sequence}})
 			return nil
 		}

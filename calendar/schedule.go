@@ -1,18 +1,16 @@
-package caldav
+package calendar
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"net/http"
 	"strings"
 	"time"
 
 	goical "github.com/emersion/go-ical"
 
 	"github.com/kalends/kalends/backend"
-	"github.com/kalends/kalends/caldav/internal/davxml"
 	"github.com/kalends/kalends/ical"
 	"github.com/kalends/kalends/scheduling"
 )
@@ -61,7 +59,7 @@ func calAddresses(cal *goical.Calendar) []string {
 // calendar users involved, resolved before the transaction, and the
 // transaction itself once it runs.
 type scheduler struct {
-	h     *Handler
+	svc   *Service
 	ctx   context.Context
 	tx    backend.TxStore
 	now   time.Time
@@ -75,8 +73,8 @@ type scheduler struct {
 // transaction: ProvisionHome is a write of its own and may not run
 // inside Store.Update (SQLite has one writer). Addresses met later are
 // looked up inside the transaction.
-func (h *Handler) newScheduler(ctx context.Context, actor *backend.Principal, cals ...*goical.Calendar) (*scheduler, error) {
-	s := &scheduler{h: h, ctx: ctx, now: time.Now().UTC(), dir: map[string]*backend.Principal{}, actor: actor}
+func (svc *Service) newScheduler(ctx context.Context, actor *backend.Principal, cals ...*goical.Calendar) (*scheduler, error) {
+	s := &scheduler{svc: svc, ctx: ctx, now: svc.opts.Now().UTC(), dir: map[string]*backend.Principal{}, actor: actor}
 	var addrs []string
 	for _, c := range cals {
 		addrs = append(addrs, calAddresses(c)...)
@@ -86,7 +84,7 @@ func (h *Handler) newScheduler(ctx context.Context, actor *backend.Principal, ca
 	}
 	for _, a := range addrs {
 		if p := s.dir[backend.NormalizeEmail(a)]; p != nil {
-			if err := h.ensureHome(ctx, p); err != nil {
+			if err := svc.EnsureHome(ctx, p); err != nil {
 				return nil, err
 			}
 		}
@@ -111,7 +109,7 @@ func (s *scheduler) resolve(addrs []string) error {
 	if len(ask) == 0 {
 		return nil
 	}
-	ps, err := s.h.store.PrincipalsByEmail(s.ctx, ask)
+	ps, err := s.svc.store.PrincipalsByEmail(s.ctx, ask)
 	if err != nil {
 		return err
 	}
@@ -139,7 +137,7 @@ func (s *scheduler) lookup(addr string) (*backend.Principal, error) {
 		s.dir[key] = nil
 		return nil, nil
 	}
-	p, err := s.h.store.PrincipalByEmail(s.ctx, key)
+	p, err := s.svc.store.PrincipalByEmail(s.ctx, key)
 	if errors.Is(err, backend.ErrNotFound) {
 		p, err = nil, nil
 	}
@@ -169,20 +167,6 @@ func (s *scheduler) processAs(p *backend.Principal, old, new *goical.Calendar, n
 	return scheduling.Process(old, new, me, scheduling.Options{Now: s.now, Addresses: more, NoReply: noReply})
 }
 
-// schedError maps a refusal of package scheduling to its CalDAV
-// precondition (RFC 6638 §3.2.4.x): 403 with the CALDAV: element.
-func schedError(err error) error {
-	var se *scheduling.Error
-	if errors.As(err, &se) {
-		status := se.Status
-		if status == 0 {
-			status = http.StatusForbidden
-		}
-		return &Error{Status: status, Condition: davxml.CalDAVName(se.Condition), Detail: se.Reason}
-	}
-	return err
-}
-
 // newScheduleTag returns a fresh opaque Schedule-Tag (RFC 6638 §3.2.10),
 // quoted like an entity tag. It is random rather than derived from the
 // data: the tag must change on every organizer or attendee change even
@@ -199,14 +183,6 @@ func parseStored(o *backend.Object) (*goical.Calendar, error) {
 		return nil, nil
 	}
 	return ical.Parse(o.Data)
-}
-
-// objectFor encodes cal (ical.EncodeText: the server changed it, RFC 4791
-// §5.3.4) and builds the object to store at uri in c, with its index and
-// occurrences, through the same checks as a client's PUT (prepareObject).
-func (h *Handler) objectFor(c *backend.Calendar, uri string, cal *goical.Calendar) (*backend.Object, error) {
-	obj, _, err := h.prepareObject(c, uri, ical.EncodeText(cal))
-	return obj, err
 }
 
 // uniqueSchedulingObject enforces RFC 6638 §3.2.4.1: a calendar user has
@@ -226,9 +202,8 @@ func (s *scheduler) uniqueSchedulingObject(owner *backend.Principal, calID int64
 		if err != nil {
 			return err
 		}
-		return &Error{Status: http.StatusForbidden, Condition: davxml.CalDAVName(scheduling.CondUniqueSchedulingObject),
-			Hrefs:  []string{collectionPath(owner, c) + o.URI},
-			Detail: "UID " + uid + " is already a scheduling object in calendar " + c.URI}
+		return &Error{Code: NotUniqueSchedulingObject, Where: &Location{Owner: owner, Calendar: c, URI: o.URI},
+			Reason: "UID " + uid + " is already a scheduling object in calendar " + c.URI}
 	}
 	return nil
 }
@@ -246,8 +221,8 @@ func (s *scheduler) forgedOrganizer(cal *goical.Calendar) error {
 				return err
 			}
 			if owner != nil && owner.ID != s.actor.ID {
-				return &Error{Status: http.StatusForbidden, Condition: davxml.CalDAVName(scheduling.CondOrganizerChange),
-					Detail: "the ORGANIZER " + p.Value + " is not one of your calendar user addresses"}
+				return &scheduling.Error{Status: 403, Condition: scheduling.CondOrganizerChange,
+					Reason: "the ORGANIZER " + p.Value + " is not one of your calendar user addresses"}
 			}
 			return nil
 		}

@@ -1,4 +1,4 @@
-package caldav
+package calendar
 
 import (
 	"context"
@@ -36,25 +36,25 @@ var CSVHeader = []string{"start", "end", "title", "location", "organizer", "atte
 // they are held in memory until written: the window bounds them.
 // Attendees are separated by "; ". Free-busy and availability components
 // have no occurrences a person would list and are left out.
-func (h *Handler) ExportCSV(ctx context.Context, w io.Writer, c *backend.Calendar, opts CSVOptions) error {
+func (s *Service) ExportCSV(ctx context.Context, w io.Writer, c *backend.Calendar, opts CSVOptions) error {
 	if opts.From.IsZero() || opts.To.IsZero() || !opts.From.Before(opts.To) {
-		return errors.New("caldav: a CSV export needs a window: From before To")
+		return errors.New("calendar: a CSV export needs a window: From before To")
 	}
-	uris, err := h.exportURIs(ctx, c, ExportOptions{From: opts.From, To: opts.To})
+	uris, err := s.exportURIs(ctx, c, ExportOptions{From: opts.From, To: opts.To})
 	if err != nil {
 		return err
 	}
-	xopts := h.expandOptions(c)
+	xopts := s.ExpandOptions(c)
 	loc := opts.Location
 	if loc == nil {
 		loc = xopts.Floating
 	}
 	var rows []csvRow
 	var bad error
-	err = h.eachObject(ctx, c.ID, uris, func(o *backend.Object) {
+	err = s.eachObject(ctx, c.ID, uris, func(o *backend.Object) {
 		cal, err := ical.Parse(o.Data)
 		if err != nil {
-			h.logger.WarnContext(ctx, "stored object does not parse", "uri", o.URI, "error", err)
+			s.logger.WarnContext(ctx, "stored object does not parse", "uri", o.URI, "error", err)
 			return
 		}
 		ins, err := ical.Expand(cal, opts.From, opts.To, xopts)
@@ -107,7 +107,7 @@ func occurrenceRow(in ical.Instance, loc, floating *time.Location) csvRow {
 	comp := in.Component
 	text := func(name string) string {
 		if p := comp.Props.Get(name); p != nil {
-			return unescapeText(p.Value)
+			return ical.UnescapeText(p.Value)
 		}
 		return ""
 	}

@@ -1,4 +1,4 @@
-package caldav
+package calendar
 
 import (
 	"strings"
@@ -54,7 +54,7 @@ func (s *scheduler) bookRoom(sender, room *backend.Principal, rcpt string, m *sc
 	if err != nil {
 		return scheduling.StatusInvalidUser, nil, nil
 	}
-	uri := uidURI(m.UID)
+	uri := ResourceName(m.UID)
 	if existing != nil {
 		uri = existing.URI
 	} else if cal, err = s.defaultCalendar(room, schedComponent(req)); err != nil || cal == nil {
@@ -105,8 +105,8 @@ func (s *scheduler) bookRoom(sender, room *backend.Principal, rcpt string, m *sc
 // expanded up to the index horizon (bounded by max-instances), keeping
 // those whose component invites the room.
 func (s *scheduler) requested(cal *goical.Calendar, c *backend.Calendar, rcpt string) []ical.Instance {
-	opts := s.h.expandOptions(c)
-	_, insts, _ := ical.InspectExpand(cal, s.now.Add(indexHorizon), opts)
+	opts := s.svc.ExpandOptions(c)
+	_, insts, _ := ical.InspectExpand(cal, backend.Horizon(s.now), opts)
 	want := backend.NormalizeEmail(rcpt)
 	var out []ical.Instance
 	for _, in := range insts {

@@ -1,4 +1,4 @@
-package caldav
+package calendar
 
 import (
 	"testing"
@@ -48,7 +48,7 @@ func TestBusyBlockAndAlarms(t *testing.T) {
 	}
 	// An unknown mode hides like omit.
 	private := Component{Name: "VEVENT", Text: "BEGIN:VEVENT\r\nUID:a\r\nCLASS:PRIVATE\r\nEND:VEVENT\r\n"}
-	if got := feedObject(backend.FeedPrivacy("bogus"))([]Component{private}); got != nil {
+	if got := FeedObject(backend.FeedPrivacy("bogus"))([]Component{private}); got != nil {
 		t.Errorf("unknown mode kept %v", got)
 	}
 }

@@ -1,4 +1,4 @@
-package caldav
+package calendar
 
 import (
 	"bufio"
@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kalends/kalends/backend"
-	dx "github.com/kalends/kalends/caldav/internal/davxml"
 	"github.com/kalends/kalends/ical"
 )
 
@@ -46,15 +45,15 @@ const exportBatch = 200
 // that what clients wrote is kept byte for byte. The VTIMEZONEs of an
 // object whose components were all dropped are left out too. It returns
 // the latest modification time of the calendar and of the objects written.
-func (h *Handler) Export(ctx context.Context, w io.Writer, c *backend.Calendar, opts ExportOptions) (time.Time, error) {
-	uris, err := h.exportURIs(ctx, c, opts)
+func (s *Service) Export(ctx context.Context, w io.Writer, c *backend.Calendar, opts ExportOptions) (time.Time, error) {
+	uris, err := s.exportURIs(ctx, c, opts)
 	if err != nil {
 		return time.Time{}, err
 	}
 	bw := bufio.NewWriter(w)
 	bw.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kalends//Kalends//EN\r\n")
 	if c.DisplayName != "" {
-		bw.WriteString("X-WR-CALNAME:" + escapeText(c.DisplayName) + "\r\n")
+		bw.WriteString("X-WR-CALNAME:" + ical.EscapeText(c.DisplayName) + "\r\n")
 	}
 	for _, p := range opts.Properties {
 		ical.FoldLine(bw, p)
@@ -62,7 +61,7 @@ func (h *Handler) Export(ctx context.Context, w io.Writer, c *backend.Calendar, 
 	// Two passes over the objects, in batches: the time zones first, then
 	// the other components, so memory holds one batch at a time.
 	seenTZ := map[string]bool{}
-	err = h.eachObject(ctx, c.ID, uris, func(o *backend.Object) {
+	err = s.eachObject(ctx, c.ID, uris, func(o *backend.Object) {
 		tzs, comps := exportComponents(o, &opts)
 		if len(comps) == 0 {
 			return
@@ -78,7 +77,7 @@ func (h *Handler) Export(ctx context.Context, w io.Writer, c *backend.Calendar, 
 		return time.Time{}, err
 	}
 	last := c.ModifiedAt
-	err = h.eachObject(ctx, c.ID, uris, func(o *backend.Object) {
+	err = s.eachObject(ctx, c.ID, uris, func(o *backend.Object) {
 		_, comps := exportComponents(o, &opts)
 		if len(comps) == 0 {
 			return
@@ -123,25 +122,21 @@ func exportComponents(o *backend.Object, opts *ExportOptions) (tzs []block, comp
 // URI): an export depends on the calendar's data, not on the names clients
 // gave its resources, so a calendar exported, imported elsewhere and
 // exported again gives the same text.
-func (h *Handler) exportURIs(ctx context.Context, c *backend.Calendar, opts ExportOptions) ([]string, error) {
-	all, err := h.store.ListObjects(ctx, c.ID, nil)
+func (s *Service) exportURIs(ctx context.Context, c *backend.Calendar, opts ExportOptions) ([]string, error) {
+	all, err := s.store.ListObjects(ctx, c.ID, nil)
 	if err != nil {
 		return nil, err
 	}
 	if !opts.From.IsZero() || !opts.To.IsZero() {
-		// One query per component type: a comp-filter's children must all
-		// match (RFC 4791 §9.7.1), and an object holds one type.
+		// One selection per component type: an object holds one type.
 		keep := map[string]bool{}
 		for _, comp := range []string{"VEVENT", "VTODO", "VJOURNAL"} {
-			f := &dx.CompFilter{Name: "VCALENDAR", CompFilters: []dx.CompFilter{
-				{Name: comp, TimeRange: &dx.TimeRange{Start: opts.From.UTC(), End: opts.To.UTC()}},
-			}}
-			objs, err := h.queryCollection(ctx, c, f, h.expandOptions(c), true)
+			uris, err := s.ObjectsInRange(ctx, c, comp, opts.From, opts.To)
 			if err != nil {
 				return nil, err
 			}
-			for _, o := range objs {
-				keep[o.URI] = true
+			for _, uri := range uris {
+				keep[uri] = true
 			}
 		}
 		kept := all[:0]
@@ -167,10 +162,10 @@ func (h *Handler) exportURIs(ctx context.Context, c *backend.Calendar, opts Expo
 
 // eachObject calls fn for each named object with its data, in the order
 // of uris, reading them in batches.
-func (h *Handler) eachObject(ctx context.Context, calID int64, uris []string, fn func(*backend.Object)) error {
+func (s *Service) eachObject(ctx context.Context, calID int64, uris []string, fn func(*backend.Object)) error {
 	for len(uris) > 0 {
 		n := min(len(uris), exportBatch)
-		objs, err := h.store.ListObjects(ctx, calID, &backend.ListOptions{URIs: uris[:n], WithData: true})
+		objs, err := s.store.ListObjects(ctx, calID, &backend.ListOptions{URIs: uris[:n], WithData: true})
 		if err != nil {
 			return err
 		}

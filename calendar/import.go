@@ -1,4 +1,4 @@
-package caldav
+package calendar
 
 import (
 	"bytes"
@@ -43,29 +43,22 @@ type ImportResult struct {
 // data, it does not send invitations. An existing resource of that UID is
 // replaced in place, and one that already holds these bytes is left alone,
 // so importing a file twice changes nothing the second time. A rejected
-// object returns a *Error whose Detail says why (with the line when known).
-func (h *Handler) Import(ctx context.Context, c *backend.Calendar, data []byte) (*ImportResult, error) {
-	if c.Kind != backend.CollectionCalendar {
-		return nil, errorf(403, "%s is not a calendar collection", c.URI)
-	}
-	if int64(len(data)) > h.opts.MaxResourceSize {
-		return nil, conditionf(413, condMaxResourceSize,
-			"calendar objects may be at most %d bytes", h.opts.MaxResourceSize)
-	}
-	obj, _, err := h.prepareObject(c, "", data)
+// object returns an *Error that says why (with the line when known).
+func (s *Service) Import(ctx context.Context, c *backend.Calendar, data []byte) (*ImportResult, error) {
+	obj, _, err := s.Prepare(c, "", data)
 	if err != nil {
 		return nil, err
 	}
 	// Two tries: a concurrent writer may create or change the UID's
 	// resource between the lookup and the conditional write.
 	for attempt := 0; ; attempt++ {
-		old, err := h.store.ObjectByUID(ctx, c.ID, obj.UID)
+		old, err := s.store.ObjectByUID(ctx, c.ID, obj.UID)
 		if err != nil && !errors.Is(err, backend.ErrNotFound) {
 			return nil, err
 		}
 		req := &backend.PutObjectRequest{CalendarID: c.ID, Object: obj}
 		if old != nil {
-			full, err := h.store.Object(ctx, c.ID, old.URI)
+			full, err := s.store.Object(ctx, c.ID, old.URI)
 			if err != nil {
 				return nil, err
 			}
@@ -74,9 +67,9 @@ func (h *Handler) Import(ctx context.Context, c *backend.Calendar, data []byte) 
 			}
 			obj.URI, req.IfMatch = full.URI, full.ETag
 		} else {
-			obj.URI, req.IfNoneMatch = uidURI(obj.UID), true
+			obj.URI, req.IfNoneMatch = ResourceName(obj.UID), true
 		}
-		res, err := h.store.PutObject(ctx, req)
+		res, err := s.store.PutObject(ctx, req)
 		if attempt == 0 && (errors.Is(err, backend.ErrPreconditionFailed) || errors.Is(err, backend.ErrNotFound) || isUIDConflict(err)) {
 			continue
 		}
@@ -94,11 +87,4 @@ func (h *Handler) Import(ctx context.Context, c *backend.Calendar, data []byte) 
 func isUIDConflict(err error) bool {
 	var c *backend.UIDConflictError
 	return errors.As(err, &c)
-}
-
-// EnsureHome creates a principal's default collections if it never had
-// them, as its first request to the server would: an import or export
-// for a user who has not connected yet sees the calendars a client would.
-func (h *Handler) EnsureHome(ctx context.Context, p *backend.Principal) error {
-	return h.ensureHome(ctx, p)
 }

@@ -1,0 +1,38 @@
+package calendar
+
+import (
+	"strings"
+
+	"github.com/kalends/kalends/ical"
+)
+
+// ValidateTimezone checks a CALDAV:calendar-timezone value: an iCalendar
+// object holding exactly one VTIMEZONE (RFC 4791 §5.2.2). It returns an
+// Error with code InvalidTimezone.
+func ValidateTimezone(s string) error {
+	cal, err := ical.Parse([]byte(s))
+	if err != nil {
+		return errorf(InvalidTimezone, "calendar-timezone is not iCalendar: %v", err)
+	}
+	n := 0
+	for _, c := range cal.Children {
+		if c.Name != "VTIMEZONE" {
+			return errorf(InvalidTimezone, "calendar-timezone must hold only a VTIMEZONE, not %s", c.Name)
+		}
+		n++
+	}
+	if n != 1 {
+		return errorf(InvalidTimezone, "calendar-timezone must hold exactly one VTIMEZONE")
+	}
+	return nil
+}
+
+// TimezoneID returns the TZID of a calendar-timezone value, "" if none.
+func TimezoneID(vcal string) string {
+	for _, line := range strings.Split(vcal, "\n") {
+		if id, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), "TZID:"); ok {
+			return id
+		}
+	}
+	return ""
+}
