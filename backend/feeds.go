@@ -95,10 +95,8 @@ func FeedTokenHash(token string) []byte {
 	return h[:]
 }
 
-// FeedStore is implemented by stores that keep subscription feeds.
-type FeedStore interface {
-	Store
-
+// Feeds are the read-only subscription feeds of calendars (see Feed).
+type Feeds interface {
 	// CreateFeed inserts f for the calendar f.CalendarID, storing its
 	// token and the token's hash; ID, CreatedAt, PrincipalID and
 	// CalendarURI are set on return. An empty Private is FeedBusy.

@@ -29,7 +29,7 @@ type File struct {
 	ModifiedAt   time.Time
 }
 
-// Errors of FileStore besides ErrNotFound, ErrExists and
+// Errors of Files besides ErrNotFound, ErrExists and
 // ErrPreconditionFailed.
 var (
 	// ErrMissingParent: the collection a file or collection would be
@@ -71,15 +71,13 @@ type FileTransfer struct {
 	Shallow bool
 }
 
-// FileStore is implemented by stores that keep plain WebDAV resources and
-// collections inside calendar collections. Paths given to its methods may
+// Files are the plain WebDAV resources and collections kept inside
+// calendar collections. Paths given to its methods may
 // name a collection with or without its trailing slash; at most one of
 // "a/b" and "a/b/" exists at a time. Each write is one transaction, and
 // dead properties (Store.Properties with the canonical path as object
 // URI) are deleted, copied and moved with the files they belong to.
-type FileStore interface {
-	Store
-
+type Files interface {
 	// MakeFileCollection creates an empty collection at path with its
 	// initial dead properties. ErrExists if anything exists at path (a
 	// calendar object of that name included, for a top-level collection),

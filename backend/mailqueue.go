@@ -12,16 +12,16 @@ const (
 	MessageFailed  = "failed"  // given up: the failure was reported to the sender
 )
 
-// MailQueue is implemented by stores whose queued iTIP mail (TxStore.
-// QueueMessage) can be worked off by several outbox workers at once, in
+// MailQueue is the outbox of iTIP mail queued by TxStore.QueueMessage,
+// which can be worked off by several outbox workers at once, in
 // one or several server processes: a worker claims due messages with a
 // lease, tries them, and records each outcome. A message claimed by one
 // worker is not handed to another until its lease expires, so a message
 // is never sent twice at the same time; a worker that dies mid-send
 // leaves it to be claimed again once the lease is over (at-least-once).
 type MailQueue interface {
-	Store
-
+	// OutboundMessages lists the queued mail of a sender, oldest first.
+	OutboundMessages(ctx context.Context, principalID int64) ([]*OutboundMessage, error)
 	// ClaimMessages leases up to limit pending messages that are due at
 	// now (never tried, or their next attempt time has come) and not
 	// under another worker's lease, oldest first, until now+lease. Each

@@ -6,15 +6,43 @@ import (
 	"time"
 )
 
-// Store is the storage of Kalends. Every method is safe for concurrent use.
-// Each write method is one transaction: it commits whole or leaves nothing
-// behind. Methods return ErrNotFound for missing rows, never (nil, nil).
+// Store is the storage of Kalends: every role a store plays, each a small
+// interface of its own so that a consumer can ask for the narrowest one
+// it needs (a feed handler takes Feeds, the outbox worker MailQueue) and
+// a wrapper around a store (metrics, tracing) embeds the roles and keeps
+// every feature. No role is optional: both stores implement them all, and
+// none is discovered by a type assertion.
+//
+// Every method is safe for concurrent use. Each write method is one
+// transaction: it commits whole or leaves nothing behind. Methods return
+// ErrNotFound for missing rows, never (nil, nil).
 type Store interface {
+	Database
+	Principals
+	Delegations
+	Calendars
+	Objects
+	Files
+	Feeds
+	MailQueue
+}
+
+// Database is what is left of a store once its entities are grouped: the
+// connection itself and transactions spanning several roles.
+type Database interface {
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the store's connections.
 	Close() error
+	// Update runs fn in one transaction, committing if fn returns nil. fn
+	// may be run again when the transaction lost a race (a deadlock), so it
+	// must not act outside tx.
+	Update(ctx context.Context, fn func(tx TxStore) error) error
+}
 
+// Principals are the users, rooms and resources, with their calendar user
+// addresses and passwords.
+type Principals interface {
 	// CreatePrincipal inserts p (ID and CreatedAt are set on return) with
 	// the given password hash ("" for principals that cannot log in).
 	// ErrExists when the kind+name or one of the e-mail addresses is taken.
@@ -41,7 +69,11 @@ type Store interface {
 	SetPassword(ctx context.Context, id int64, passwordHash string) error
 	// Credentials returns the user's id and password hash for logging in.
 	Credentials(ctx context.Context, userName string) (id int64, passwordHash string, err error)
+}
 
+// Delegations are the grants letting one principal act for another (see
+// Delegation). The rules a grant must follow are ValidateDelegations'.
+type Delegations interface {
 	// SetDelegate lets delegateID act for principalID, read-only or
 	// read-write, replacing an earlier grant between the two. ErrNotFound
 	// if either principal does not exist, ErrSelfDelegation if they are one.
@@ -50,7 +82,8 @@ type Store interface {
 	// delegates of one kind (read-write when write, else read-only), in one
 	// transaction: grants of that kind not listed are revoked, and a listed
 	// delegate holding the other kind is moved. ErrNotFound if a principal
-	// does not exist, ErrSelfDelegation if principalID is listed.
+	// does not exist, ErrSelfDelegation if principalID is listed; nothing
+	// changes then.
 	ReplaceDelegates(ctx context.Context, principalID int64, write bool, delegateIDs []int64) error
 	// RemoveDelegate revokes a grant. ErrNotFound when there was none.
 	RemoveDelegate(ctx context.Context, principalID, delegateID int64) error
@@ -58,21 +91,45 @@ type Store interface {
 	Delegates(ctx context.Context, principalID int64) ([]Delegation, error)
 	// DelegatedTo lists whom a delegate may act for, ordered by principal id.
 	DelegatedTo(ctx context.Context, delegateID int64) ([]Delegation, error)
+}
+
+// CalendarReader reads the collections of principals' homes. Both Store
+// and TxStore offer it: scheduling finds the calendars of the people it
+// delivers to inside its transaction.
+type CalendarReader interface {
+	// Calendar returns one collection of a principal's home.
+	Calendar(ctx context.Context, principalID int64, uri string) (*Calendar, error)
+	// ListCalendars returns a principal's collections ordered by URI.
+	ListCalendars(ctx context.Context, principalID int64) ([]*Calendar, error)
+	// CalendarsOf returns the collections of several principals at once,
+	// ordered by principal id and URI.
+	CalendarsOf(ctx context.Context, principalIDs []int64) ([]*Calendar, error)
+}
+
+// CalendarUpdater changes a collection's settings. Both Store and TxStore
+// offer it: a change of a calendar's time zone and the re-indexing of its
+// objects (ListObjects, ReplaceInstances) can be one transaction.
+type CalendarUpdater interface {
+	// UpdateCalendar applies u atomically and returns the updated calendar.
+	UpdateCalendar(ctx context.Context, calendarID int64, u *CalendarUpdate) (*Calendar, error)
+}
+
+// Calendars are the collections of principals' homes (calendars, the
+// scheduling inbox and outbox), their dead properties, change logs and
+// busy time.
+type Calendars interface {
+	CalendarReader
+	CalendarUpdater
 
 	// ProvisionHome creates the given collections in a principal's home the
 	// first time it is called for that principal and reports whether it did.
-	// Later calls do nothing, even if the user deleted the collections since.
+	// Later calls do nothing, even if the user deleted the collections since
+	// (the rule is ProvisionHomeOnce's).
 	ProvisionHome(ctx context.Context, principalID int64, collections []*Calendar) (bool, error)
 	// CreateCalendar inserts c with its initial dead properties (ID,
 	// Revision and timestamps set on return), in one transaction. ErrExists
 	// when the home already has a collection with that URI.
 	CreateCalendar(ctx context.Context, c *Calendar, props []Property) error
-	// Calendar returns one collection of a principal's home.
-	Calendar(ctx context.Context, principalID int64, uri string) (*Calendar, error)
-	// ListCalendars returns a principal's collections ordered by URI.
-	ListCalendars(ctx context.Context, principalID int64) ([]*Calendar, error)
-	// UpdateCalendar applies u atomically and returns the updated calendar.
-	UpdateCalendar(ctx context.Context, calendarID int64, u *CalendarUpdate) (*Calendar, error)
 	// DeleteCalendar removes a collection and everything in it.
 	DeleteCalendar(ctx context.Context, calendarID int64) error
 	// Properties returns the dead properties of a collection (objectURI "")
@@ -83,50 +140,66 @@ type Store interface {
 	PatchObjectProperties(ctx context.Context, calendarID int64, objectURI string, set []Property, remove []xml.Name) error
 	// Usage returns the bytes used by a collection's objects.
 	Usage(ctx context.Context, calendarID int64) (int64, error)
+	// Changes returns the latest change of each URI changed after revision
+	// since, ordered by revision, at most limit of them (0 = all); see
+	// ChangeSet. ErrInvalidSyncToken if since is above the current revision.
+	Changes(ctx context.Context, calendarID int64, since int64, limit int) (*ChangeSet, error)
+	// FreeBusy reads the busy time of several calendars over [start, end)
+	// (see FreeBusy) in one call, from the instance index without reading
+	// the objects it answers for.
+	FreeBusy(ctx context.Context, calendarIDs []int64, start, end time.Time) (*FreeBusy, error)
+}
 
+// Objects are the calendar objects (events, tasks, journals, free-busy,
+// scheduling messages) and their indexed occurrences. Both Store and
+// TxStore offer the whole role: code that puts or reads objects takes
+// Objects and is given either the store (one transaction per call) or a
+// transaction of Store.Update. The write preconditions are CheckPut's,
+// CheckIfMatch's and CheckReindex's.
+type Objects interface {
 	// PutObject creates or replaces an object with its instances, bumps the
 	// collection's revision and appends to its change log, in one transaction.
-	// Errors: ErrNotFound (no such calendar), ErrPreconditionFailed (a
-	// condition of req failed), *UIDConflictError (UID used by another URI).
+	// Errors: ErrNotFound (no such calendar, or no MoveFrom source),
+	// ErrPreconditionFailed (a condition of req failed), *UIDConflictError
+	// (UID used by another URI). Inside a transaction a refused write
+	// leaves nothing of itself and the transaction usable.
 	PutObject(ctx context.Context, req *PutObjectRequest) (*PutObjectResult, error)
-	// Object returns one object with its data.
-	Object(ctx context.Context, calendarID int64, uri string) (*Object, error)
-	// ObjectByUID returns the object of that UID in a calendar.
-	ObjectByUID(ctx context.Context, calendarID int64, uid string) (*Object, error)
-	// ListObjects returns objects of a calendar ordered by URI (see
-	// ListOptions); missing URIs are simply absent from the result.
-	ListObjects(ctx context.Context, calendarID int64, opts *ListOptions) ([]*Object, error)
+	// PutObjects is PutObject of several objects, in order, in one call:
+	// the same checks, results and errors. The first failure fails the
+	// call and leaves nothing of it written (a transaction remains
+	// usable). A store may send the writes together: a scheduling write
+	// of a dozen copies and inbox messages then costs a few round trips,
+	// not a few per object.
+	PutObjects(ctx context.Context, reqs []*PutObjectRequest) ([]*PutObjectResult, error)
 	// DeleteObject removes an object, its instances and dead properties and
 	// logs the deletion. ifMatch, when not "", must equal the current ETag.
 	// The calendar's ModifiedAt becomes the time of the deletion, which no
 	// remaining object's time would show (an exported calendar's
 	// Last-Modified). Returns the new collection revision.
 	DeleteObject(ctx context.Context, calendarID int64, uri string, ifMatch string) (int64, error)
-	// Changes returns the latest change of each URI changed after revision
-	// since, ordered by revision, at most limit of them (0 = all); see
-	// ChangeSet. ErrInvalidSyncToken if since is above the current revision.
-	Changes(ctx context.Context, calendarID int64, since int64, limit int) (*ChangeSet, error)
+	// Object returns one object with its data.
+	Object(ctx context.Context, calendarID int64, uri string) (*Object, error)
+	// ObjectByUID returns the object of that UID in a calendar.
+	ObjectByUID(ctx context.Context, calendarID int64, uid string) (*Object, error)
+	// ObjectsByUID returns, with their data, the objects of that UID in all
+	// the principal's calendar collections (not its inbox): one query where
+	// scheduling would otherwise ask each calendar in turn.
+	ObjectsByUID(ctx context.Context, principalID int64, uid string) ([]*Object, error)
+	// ObjectsByUIDOf is ObjectsByUID for several principals at once,
+	// ordered by collection id: one query for all the recipients of a
+	// meeting.
+	ObjectsByUIDOf(ctx context.Context, principalIDs []int64, uid string) ([]*Object, error)
+	// ListObjects returns objects of a calendar ordered by URI (see
+	// ListOptions); missing URIs are simply absent from the result.
+	ListObjects(ctx context.Context, calendarID int64, opts *ListOptions) ([]*Object, error)
 	// ReplaceInstances rewrites the indexed occurrences of an object whose
 	// ETag is still etag (re-indexing after a change of the calendar's time
 	// zone). ErrNotFound if the object is gone, ErrPreconditionFailed if it
 	// changed since it was read.
 	ReplaceInstances(ctx context.Context, calendarID int64, uri, etag string, instances []Instance) error
-	// Update runs fn in one transaction, committing if fn returns nil. fn
-	// may be run again when the transaction lost a race (a deadlock), so it
-	// must not act outside tx.
-	Update(ctx context.Context, fn func(tx TxStore) error) error
-	// OutboundMessages lists the queued mail of a sender, oldest first.
-	OutboundMessages(ctx context.Context, principalID int64) ([]*OutboundMessage, error)
 	// InstancesInRange returns the URIs of a calendar's objects having an
 	// indexed occurrence overlapping [start, end).
 	InstancesInRange(ctx context.Context, calendarID int64, start, end time.Time) ([]InstanceRef, error)
-	// FreeBusy reads the busy time of several calendars over [start, end)
-	// (see FreeBusy) in one call, from the instance index without reading
-	// the objects it answers for.
-	FreeBusy(ctx context.Context, calendarIDs []int64, start, end time.Time) (*FreeBusy, error)
-	// CalendarsOf returns the collections of several principals at once,
-	// ordered by principal id and URI.
-	CalendarsOf(ctx context.Context, principalIDs []int64) ([]*Calendar, error)
 }
 
 // PutObjectRequest is one write of a calendar object. Callers fill Object

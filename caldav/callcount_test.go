@@ -181,3 +181,18 @@ func (t *countedTx) QueueMessage(ctx context.Context, m *backend.OutboundMessage
 	t.s.count()
 	return t.tx.QueueMessage(ctx, m)
 }
+
+func (t *countedTx) ListObjects(ctx context.Context, calID int64, opts *backend.ListOptions) ([]*backend.Object, error) {
+	t.s.count()
+	return t.tx.ListObjects(ctx, calID, opts)
+}
+
+func (t *countedTx) ReplaceInstances(ctx context.Context, calID int64, uri, etag string, insts []backend.Instance) error {
+	t.s.count()
+	return t.tx.ReplaceInstances(ctx, calID, uri, etag, insts)
+}
+
+func (t *countedTx) UpdateCalendar(ctx context.Context, calID int64, u *backend.CalendarUpdate) (*backend.Calendar, error) {
+	t.s.count()
+	return t.tx.UpdateCalendar(ctx, calID, u)
+}

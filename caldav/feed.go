@@ -116,13 +116,9 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) error {
 // /feeds/, so that unknown, malformed and revoked tokens cannot be told
 // apart; all are ErrNotFound.
 func (h *Handler) lookupFeed(r *http.Request) (*backend.Feed, *backend.Calendar, error) {
-	fs, ok := h.store.(backend.FeedStore)
-	if !ok {
-		return nil, nil, backend.ErrNotFound
-	}
 	rest := strings.TrimPrefix(h.davPath(r), feedsRoot)
 	token, ics := strings.CutSuffix(rest, ".ics")
-	f, err := fs.FeedByToken(r.Context(), token)
+	f, err := h.store.FeedByToken(r.Context(), token)
 	if err != nil {
 		return nil, nil, err
 	}

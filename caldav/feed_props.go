@@ -23,11 +23,10 @@ func registerFeedProps() {
 // getFeeds answers K:feeds. It is hidden from allprop and shown to the
 // owner only: the URLs are secrets.
 func getFeeds(pc *propCtx) (*dx.Element, error) {
-	fs, ok := pc.h.store.(backend.FeedStore)
-	if !ok || pc.res.cal.Kind != backend.CollectionCalendar || !pc.res.ownedBy(pc.user) {
+	if pc.res.cal.Kind != backend.CollectionCalendar || !pc.res.ownedBy(pc.user) {
 		return nil, nil
 	}
-	feeds, err := fs.ListFeeds(pc.ctx, pc.res.principal.ID, pc.res.cal.ID)
+	feeds, err := pc.h.store.ListFeeds(pc.ctx, pc.res.principal.ID, pc.res.cal.ID)
 	if err != nil {
 		return nil, err
 	}

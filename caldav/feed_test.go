@@ -135,7 +135,7 @@ END:VCALENDAR
 type feedFixture struct {
 	*testServer
 	cal *backend.Calendar
-	fs  backend.FeedStore
+	fs  backend.Feeds
 }
 
 func newFeedFixture(t *testing.T) *feedFixture {
@@ -148,7 +148,7 @@ func newFeedFixture(t *testing.T) *feedFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &feedFixture{testServer: ts, cal: c, fs: ts.store.(backend.FeedStore)}
+	return &feedFixture{testServer: ts, cal: c, fs: ts.store}
 }
 
 // feed creates a feed on alice's calendar and returns its path.

@@ -22,18 +22,17 @@ import (
 // Files are not calendar data: reports, sync and ctag ignore them.
 
 // resolveFile resolves the segments below a calendar collection when they
-// name a file; ok is false when they name a calendar object (or the store
-// keeps no files, or the collection is the scheduling inbox or outbox).
+// name a file; ok is false when they name a calendar object (or the
+// collection is the scheduling inbox or outbox).
 func (h *Handler) resolveFile(ctx context.Context, coll *resource, segs []string, trailing bool) (*resource, bool, error) {
-	fs, ok := h.store.(backend.FileStore)
-	if !ok || coll.cal == nil || coll.cal.Kind != backend.CollectionCalendar {
+	if coll.cal == nil || coll.cal.Kind != backend.CollectionCalendar {
 		return nil, false, nil
 	}
 	rel := strings.Join(segs, "/")
 	if trailing {
 		rel += "/"
 	}
-	f, err := fs.File(ctx, coll.cal.ID, rel)
+	f, err := h.store.File(ctx, coll.cal.ID, rel)
 	if err != nil && !errors.Is(err, backend.ErrNotFound) {
 		return nil, false, err
 	}
@@ -53,9 +52,8 @@ func fileResource(coll *resource, rel string, f *backend.File) *resource {
 		filePath: rel, file: f, path: homePath(coll.principal) + coll.calURI + "/" + rel}
 }
 
-// fileStore returns the store's file interface; resolveFile only makes
-// resFile resources when there is one.
-func (h *Handler) fileStore() backend.FileStore { return h.store.(backend.FileStore) }
+// fileStore returns the store's files role.
+func (h *Handler) fileStore() backend.Files { return h.store }
 
 // resolvedKey carries the resource serveFile resolved, so that the
 // method's handler does not resolve the same path again.
@@ -81,7 +79,7 @@ func resolvedFor(ctx context.Context, path string) (*resource, bool) {
 // returned request carries the resolved resource for the method's handler.
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request) (_ *http.Request, handled bool, _ error) {
 	path := h.davPath(r)
-	if _, ok := h.store.(backend.FileStore); !ok || !strings.HasPrefix(path, calendarsRoot) {
+	if !strings.HasPrefix(path, calendarsRoot) {
 		return r, false, nil
 	}
 	res, err := h.resolve(r.Context(), path)

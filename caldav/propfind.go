@@ -175,11 +175,10 @@ func (h *Handler) members(ctx context.Context, res *resource) ([]*resource, erro
 // appendFiles appends the plain resources and collections directly in dir
 // ("" for the calendar collection coll itself, where they are collections).
 func (h *Handler) appendFiles(ctx context.Context, out []*resource, coll *resource, dir string) ([]*resource, error) {
-	fs, ok := h.store.(backend.FileStore)
-	if !ok || coll.cal.Kind != backend.CollectionCalendar || (coll.kind == resFile && !coll.file.IsCollection) {
+	if coll.cal.Kind != backend.CollectionCalendar || (coll.kind == resFile && !coll.file.IsCollection) {
 		return out, nil
 	}
-	files, err := fs.ListFiles(ctx, coll.cal.ID, dir)
+	files, err := h.store.ListFiles(ctx, coll.cal.ID, dir)
 	if err != nil {
 		return nil, err
 	}

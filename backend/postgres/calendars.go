@@ -132,27 +132,33 @@ func listCalendars(ctx context.Context, q querier, principalID int64) ([]*backen
 func (s *Store) UpdateCalendar(ctx context.Context, id int64, u *backend.CalendarUpdate) (*backend.Calendar, error) {
 	var out *backend.Calendar
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		c, err := scanCalendar(tx.QueryRow(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE id = $1 FOR UPDATE`, id))
-		if err != nil {
-			return fmt.Errorf("postgres: update calendar: %w", notFound(err))
-		}
-		c.Apply(u)
-		err = tx.QueryRow(ctx, `UPDATE calendars SET display_name = $1, description = $2, color = $3, sort_order = $4,
-			timezone = $5, components = $6, transparent = $7, modified_at = now() WHERE id = $8
-			RETURNING date_trunc('second', modified_at)`,
-			c.DisplayName, c.Description, c.Color, c.Order, c.Timezone, strings.Join(c.Components, ","), c.Transparent, id).
-			Scan(&c.ModifiedAt)
-		if err != nil {
-			return fmt.Errorf("postgres: update calendar: %w", err)
-		}
-		c.ModifiedAt = c.ModifiedAt.UTC()
-		if err := patchProperties(ctx, tx, id, "", u.Set, u.Remove); err != nil {
-			return err
-		}
-		out = c
-		return nil
+		var err error
+		out, err = updateCalendar(ctx, tx, id, u)
+		return err
 	})
 	return out, err
+}
+
+// updateCalendar applies u to collection id within tx.
+func updateCalendar(ctx context.Context, tx pgx.Tx, id int64, u *backend.CalendarUpdate) (*backend.Calendar, error) {
+	c, err := scanCalendar(tx.QueryRow(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE id = $1 FOR UPDATE`, id))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: update calendar: %w", notFound(err))
+	}
+	c.Apply(u)
+	err = tx.QueryRow(ctx, `UPDATE calendars SET display_name = $1, description = $2, color = $3, sort_order = $4,
+		timezone = $5, components = $6, transparent = $7, modified_at = now() WHERE id = $8
+		RETURNING date_trunc('second', modified_at)`,
+		c.DisplayName, c.Description, c.Color, c.Order, c.Timezone, strings.Join(c.Components, ","), c.Transparent, id).
+		Scan(&c.ModifiedAt)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: update calendar: %w", err)
+	}
+	c.ModifiedAt = c.ModifiedAt.UTC()
+	if err := patchProperties(ctx, tx, id, "", u.Set, u.Remove); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func patchProperties(ctx context.Context, tx pgx.Tx, calID int64, objectURI string, set []backend.Property, remove []xml.Name) error {

@@ -9,8 +9,6 @@ import (
 	"github.com/kalends/kalends/backend"
 )
 
-var _ backend.FeedStore = (*Store)(nil)
-
 // feedSelect reads feeds with the principal and URI of their calendar.
 const feedSelect = `SELECT f.id, f.calendar_id, c.principal_id, c.uri, f.token, f.private_mode, f.label,
 	date_trunc('second', f.created_at) FROM feeds f JOIN calendars c ON c.id = f.calendar_id`
@@ -27,7 +25,7 @@ func scanFeed(r pgx.Row) (*backend.Feed, error) {
 	return &f, nil
 }
 
-// CreateFeed implements backend.FeedStore.
+// CreateFeed implements backend.Feeds.
 func (s *Store) CreateFeed(ctx context.Context, f *backend.Feed) error {
 	if f.Private == "" {
 		f.Private = backend.FeedBusy
@@ -55,7 +53,7 @@ func (s *Store) CreateFeed(ctx context.Context, f *backend.Feed) error {
 	return nil
 }
 
-// FeedByToken implements backend.FeedStore.
+// FeedByToken implements backend.Feeds.
 func (s *Store) FeedByToken(ctx context.Context, token string) (*backend.Feed, error) {
 	f, err := scanFeed(s.pool.QueryRow(ctx, feedSelect+` WHERE f.token_hash = $1`, backend.FeedTokenHash(token)))
 	if err != nil {
@@ -65,7 +63,7 @@ func (s *Store) FeedByToken(ctx context.Context, token string) (*backend.Feed, e
 	return f, nil
 }
 
-// Feed implements backend.FeedStore.
+// Feed implements backend.Feeds.
 func (s *Store) Feed(ctx context.Context, id int64) (*backend.Feed, error) {
 	f, err := scanFeed(s.pool.QueryRow(ctx, feedSelect+` WHERE f.id = $1`, id))
 	if err != nil {
@@ -74,7 +72,7 @@ func (s *Store) Feed(ctx context.Context, id int64) (*backend.Feed, error) {
 	return f, nil
 }
 
-// ListFeeds implements backend.FeedStore.
+// ListFeeds implements backend.Feeds.
 func (s *Store) ListFeeds(ctx context.Context, principalID, calendarID int64) ([]*backend.Feed, error) {
 	rows, err := s.pool.Query(ctx, feedSelect+` WHERE c.principal_id = $1 AND ($2::bigint = 0 OR f.calendar_id = $2)
 		ORDER BY c.uri, f.id`, principalID, calendarID)
@@ -93,7 +91,7 @@ func (s *Store) ListFeeds(ctx context.Context, principalID, calendarID int64) ([
 	return out, rows.Err()
 }
 
-// DeleteFeed implements backend.FeedStore.
+// DeleteFeed implements backend.Feeds.
 func (s *Store) DeleteFeed(ctx context.Context, id int64) error {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM feeds WHERE id = $1`, id)
 	if err != nil {

@@ -12,8 +12,6 @@ import (
 	"github.com/kalends/kalends/backend"
 )
 
-var _ backend.FileStore = (*Store)(nil)
-
 const fileColumns = `path, is_collection, content_type, etag, size, date_trunc('second', created_at), date_trunc('second', modified_at)`
 
 func scanFile(r pgx.Row, calID int64, withData bool) (*backend.File, error) {
@@ -91,7 +89,7 @@ func checkParent(ctx context.Context, tx pgx.Tx, calID int64, path string, calen
 	return err
 }
 
-// MakeFileCollection implements backend.FileStore.
+// MakeFileCollection implements backend.Files.
 func (s *Store) MakeFileCollection(ctx context.Context, calID int64, path string, props []backend.Property) error {
 	path = treePrefix(path)
 	return s.tx(ctx, func(tx pgx.Tx) error {
@@ -114,7 +112,7 @@ func (s *Store) MakeFileCollection(ctx context.Context, calID int64, path string
 	})
 }
 
-// PutFile implements backend.FileStore.
+// PutFile implements backend.Files.
 func (s *Store) PutFile(ctx context.Context, req *backend.PutFileRequest) (*backend.PutFileResult, error) {
 	res := &backend.PutFileResult{ETag: backend.ETag(req.Data)}
 	data := req.Data
@@ -161,12 +159,12 @@ func (s *Store) PutFile(ctx context.Context, req *backend.PutFileRequest) (*back
 	return res, nil
 }
 
-// File implements backend.FileStore.
+// File implements backend.Files.
 func (s *Store) File(ctx context.Context, calID int64, path string) (*backend.File, error) {
 	return findFile(ctx, s.pool, calID, path, true)
 }
 
-// ListFiles implements backend.FileStore.
+// ListFiles implements backend.Files.
 func (s *Store) ListFiles(ctx context.Context, calID int64, dir string) ([]*backend.File, error) {
 	if dir != "" {
 		dir = treePrefix(dir)
@@ -190,7 +188,7 @@ func (s *Store) ListFiles(ctx context.Context, calID int64, dir string) ([]*back
 	return out, rows.Err()
 }
 
-// DeleteFileTree implements backend.FileStore.
+// DeleteFileTree implements backend.Files.
 func (s *Store) DeleteFileTree(ctx context.Context, calID int64, path, ifMatch string) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		if err := lockFiles(ctx, tx, calID); err != nil {
@@ -228,7 +226,7 @@ func deleteTreeProps(ctx context.Context, tx pgx.Tx, calID int64, path string) e
 	return nil
 }
 
-// PatchFileProperties implements backend.FileStore.
+// PatchFileProperties implements backend.Files.
 func (s *Store) PatchFileProperties(ctx context.Context, calID int64, path string, set []backend.Property, remove []xml.Name) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		if err := lockFiles(ctx, tx, calID); err != nil {

@@ -11,12 +11,12 @@ import (
 	"github.com/kalends/kalends/backend"
 )
 
-// CopyFileTree implements backend.FileStore.
+// CopyFileTree implements backend.Files.
 func (s *Store) CopyFileTree(ctx context.Context, t *backend.FileTransfer) (bool, error) {
 	return s.transfer(ctx, t, false)
 }
 
-// MoveFileTree implements backend.FileStore.
+// MoveFileTree implements backend.Files.
 func (s *Store) MoveFileTree(ctx context.Context, t *backend.FileTransfer) (bool, error) {
 	return s.transfer(ctx, t, true)
 }

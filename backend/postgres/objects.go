@@ -107,6 +107,10 @@ func getObjectByUID(ctx context.Context, q querier, calID int64, uid string) (*b
 
 // ListObjects implements backend.Store.
 func (s *Store) ListObjects(ctx context.Context, calID int64, opts *backend.ListOptions) ([]*backend.Object, error) {
+	return listObjects(ctx, s.pool, calID, opts)
+}
+
+func listObjects(ctx context.Context, db querier, calID int64, opts *backend.ListOptions) ([]*backend.Object, error) {
 	if opts == nil {
 		opts = &backend.ListOptions{}
 	}
@@ -131,7 +135,7 @@ func (s *Store) ListObjects(ctx context.Context, calID int64, opts *backend.List
 		args = append(args, opts.Unindexed)
 		q += ` AND ` + unindexedCondition(opts.Components, fmt.Sprintf("$%d", len(args)))
 	}
-	rows, err := s.pool.Query(ctx, q+` ORDER BY uri`, args...)
+	rows, err := db.Query(ctx, q+` ORDER BY uri`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list objects: %w", err)
 	}
@@ -254,19 +258,22 @@ func instancesInRange(ctx context.Context, q querier, calID int64, start, end ti
 
 // ReplaceInstances implements backend.Store.
 func (s *Store) ReplaceInstances(ctx context.Context, calID int64, uri, etag string, insts []backend.Instance) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		var id int64
-		var cur string
-		err := tx.QueryRow(ctx, `SELECT id, etag FROM objects WHERE calendar_id = $1 AND uri = $2 FOR UPDATE`, calID, uri).Scan(&id, &cur)
-		if err != nil {
-			return fmt.Errorf("postgres: reindex: %w", notFound(err))
-		}
-		if cur != etag {
-			return fmt.Errorf("postgres: reindex %s: %w", uri, backend.ErrPreconditionFailed)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM instances WHERE object_id = $1`, id); err != nil {
-			return fmt.Errorf("postgres: reindex: %w", err)
-		}
-		return insertInstances(ctx, tx, id, calID, insts)
-	})
+	return s.tx(ctx, func(tx pgx.Tx) error { return replaceInstances(ctx, tx, calID, uri, etag, insts) })
+}
+
+// replaceInstances re-indexes an object within tx.
+func replaceInstances(ctx context.Context, tx pgx.Tx, calID int64, uri, etag string, insts []backend.Instance) error {
+	var id int64
+	var cur string
+	err := tx.QueryRow(ctx, `SELECT id, etag FROM objects WHERE calendar_id = $1 AND uri = $2 FOR UPDATE`, calID, uri).Scan(&id, &cur)
+	if err != nil {
+		return fmt.Errorf("postgres: reindex: %w", notFound(err))
+	}
+	if cur != etag {
+		return fmt.Errorf("postgres: reindex %s: %w", uri, backend.ErrPreconditionFailed)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM instances WHERE object_id = $1`, id); err != nil {
+		return fmt.Errorf("postgres: reindex: %w", err)
+	}
+	return insertInstances(ctx, tx, id, calID, insts)
 }

@@ -20,6 +20,21 @@ const logWriteSQL = `WITH r AS (UPDATE calendars SET revision = revision + 1 WHE
 	ON CONFLICT (calendar_id, uri) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted
 	RETURNING revision`
 
+// PutObjects implements backend.Store: the batch of the transaction's
+// PutObjects, in a transaction of its own.
+func (s *Store) PutObjects(ctx context.Context, reqs []*backend.PutObjectRequest) ([]*backend.PutObjectResult, error) {
+	var out []*backend.PutObjectResult
+	err := s.txRetry(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, err = (&txStore{tx: tx}).PutObjects(ctx, reqs)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PutObjects implements backend.TxStore in two round trips whatever the
 // number of objects, where PutObject costs five each (savepoint, lock,
 // write, change log, release): the savepoint and every object's row lock

@@ -31,11 +31,16 @@ func (s *Store) Update(ctx context.Context, fn func(tx backend.TxStore) error) e
 // txStore is a backend.TxStore on one transaction.
 type txStore struct{ tx pgx.Tx }
 
+// savepoint runs a write under a savepoint: a refused write (a failed
+// precondition the caller handles) leaves nothing of itself and does not
+// abort the whole transaction.
+func (t *txStore) savepoint(ctx context.Context, fn func(sp pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, t.tx, fn)
+}
+
 func (t *txStore) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*backend.PutObjectResult, error) {
-	// A savepoint keeps a refused write (a failed precondition the
-	// caller handles) from aborting the whole transaction.
 	var res *backend.PutObjectResult
-	err := pgx.BeginFunc(ctx, t.tx, func(sp pgx.Tx) error {
+	err := t.savepoint(ctx, func(sp pgx.Tx) error {
 		var err error
 		res, err = putObject(ctx, sp, req)
 		return err
@@ -45,7 +50,7 @@ func (t *txStore) PutObject(ctx context.Context, req *backend.PutObjectRequest) 
 
 func (t *txStore) DeleteObject(ctx context.Context, calID int64, uri, ifMatch string) (int64, error) {
 	var rev int64
-	err := pgx.BeginFunc(ctx, t.tx, func(sp pgx.Tx) error {
+	err := t.savepoint(ctx, func(sp pgx.Tx) error {
 		var err error
 		rev, err = deleteObject(ctx, sp, calID, uri, ifMatch)
 		return err
@@ -66,7 +71,21 @@ func (t *txStore) ObjectsByUID(ctx context.Context, principalID int64, uid strin
 }
 
 func (t *txStore) ObjectsByUIDOf(ctx context.Context, principalIDs []int64, uid string) ([]*backend.Object, error) {
-	rows, err := t.tx.Query(ctx, `SELECT calendar_id, `+objectColumns+`, data FROM objects WHERE calendar_id IN
+	return objectsByUIDOf(ctx, t.tx, principalIDs, uid)
+}
+
+// ObjectsByUID implements backend.Store.
+func (s *Store) ObjectsByUID(ctx context.Context, principalID int64, uid string) ([]*backend.Object, error) {
+	return objectsByUIDOf(ctx, s.pool, []int64{principalID}, uid)
+}
+
+// ObjectsByUIDOf implements backend.Store.
+func (s *Store) ObjectsByUIDOf(ctx context.Context, principalIDs []int64, uid string) ([]*backend.Object, error) {
+	return objectsByUIDOf(ctx, s.pool, principalIDs, uid)
+}
+
+func objectsByUIDOf(ctx context.Context, db querier, principalIDs []int64, uid string) ([]*backend.Object, error) {
+	rows, err := db.Query(ctx, `SELECT calendar_id, `+objectColumns+`, data FROM objects WHERE calendar_id IN
 		(SELECT id FROM calendars WHERE principal_id = ANY($1) AND kind = 'calendar') AND uid = $2 ORDER BY calendar_id`,
 		principalIDs, uid)
 	if err != nil {
@@ -84,6 +103,24 @@ func (t *txStore) ObjectsByUIDOf(ctx context.Context, principalIDs []int64, uid 
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+func (t *txStore) ListObjects(ctx context.Context, calID int64, opts *backend.ListOptions) ([]*backend.Object, error) {
+	return listObjects(ctx, t.tx, calID, opts)
+}
+
+func (t *txStore) ReplaceInstances(ctx context.Context, calID int64, uri, etag string, insts []backend.Instance) error {
+	return t.savepoint(ctx, func(sp pgx.Tx) error { return replaceInstances(ctx, sp, calID, uri, etag, insts) })
+}
+
+func (t *txStore) UpdateCalendar(ctx context.Context, id int64, u *backend.CalendarUpdate) (*backend.Calendar, error) {
+	var out *backend.Calendar
+	err := t.savepoint(ctx, func(sp pgx.Tx) error {
+		var err error
+		out, err = updateCalendar(ctx, sp, id, u)
+		return err
+	})
+	return out, err
 }
 
 func (t *txStore) Calendar(ctx context.Context, principalID int64, uri string) (*backend.Calendar, error) {
@@ -122,7 +159,7 @@ func (t *txStore) QueueMessage(ctx context.Context, m *backend.OutboundMessage) 
 	return nil
 }
 
-// OutboundMessages implements backend.Store.
+// OutboundMessages implements backend.MailQueue.
 func (s *Store) OutboundMessages(ctx context.Context, principalID int64) ([]*backend.OutboundMessage, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, principal_id, originator, recipient, method, uid, data, status, attempts,
 		last_error, created_at FROM outbound_messages WHERE principal_id = $1 ORDER BY id`, principalID)

@@ -125,26 +125,32 @@ func listCalendars(ctx context.Context, q queryer, principalID int64) ([]*backen
 func (s *Store) UpdateCalendar(ctx context.Context, id int64, u *backend.CalendarUpdate) (*backend.Calendar, error) {
 	var out *backend.Calendar
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		c, err := scanCalendar(tx.QueryRowContext(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE id = ?`, id))
-		if err != nil {
-			return fmt.Errorf("sqlite: update calendar: %w", notFound(err))
-		}
-		c.Apply(u)
-		c.ModifiedAt = time.Now().UTC().Truncate(time.Second)
-		_, err = tx.ExecContext(ctx, `UPDATE calendars SET display_name = ?, description = ?, color = ?, sort_order = ?,
-			timezone = ?, components = ?, transparent = ?, modified_at = ? WHERE id = ?`,
-			c.DisplayName, c.Description, c.Color, c.Order, c.Timezone, strings.Join(c.Components, ","), c.Transparent,
-			c.ModifiedAt.Unix(), id)
-		if err != nil {
-			return fmt.Errorf("sqlite: update calendar: %w", err)
-		}
-		if err := patchProperties(ctx, tx, id, "", u.Set, u.Remove); err != nil {
-			return err
-		}
-		out = c
-		return nil
+		var err error
+		out, err = updateCalendar(ctx, tx, id, u)
+		return err
 	})
 	return out, err
+}
+
+// updateCalendar applies u to collection id within tx.
+func updateCalendar(ctx context.Context, tx *sql.Tx, id int64, u *backend.CalendarUpdate) (*backend.Calendar, error) {
+	c, err := scanCalendar(tx.QueryRowContext(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE id = ?`, id))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: update calendar: %w", notFound(err))
+	}
+	c.Apply(u)
+	c.ModifiedAt = time.Now().UTC().Truncate(time.Second)
+	_, err = tx.ExecContext(ctx, `UPDATE calendars SET display_name = ?, description = ?, color = ?, sort_order = ?,
+		timezone = ?, components = ?, transparent = ?, modified_at = ? WHERE id = ?`,
+		c.DisplayName, c.Description, c.Color, c.Order, c.Timezone, strings.Join(c.Components, ","), c.Transparent,
+		c.ModifiedAt.Unix(), id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: update calendar: %w", err)
+	}
+	if err := patchProperties(ctx, tx, id, "", u.Set, u.Remove); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func patchProperties(ctx context.Context, tx *sql.Tx, calID int64, objectURI string, set []backend.Property, remove []xml.Name) error {

@@ -9,8 +9,6 @@ import (
 	"github.com/kalends/kalends/backend"
 )
 
-var _ backend.FeedStore = (*Store)(nil)
-
 // feedSelect reads feeds with the principal and URI of their calendar.
 const feedSelect = `SELECT f.id, f.calendar_id, c.principal_id, c.uri, f.token, f.private_mode, f.label, f.created_at
 	FROM feeds f JOIN calendars c ON c.id = f.calendar_id`
@@ -26,7 +24,7 @@ func scanFeed(r scanner) (*backend.Feed, error) {
 	return &f, nil
 }
 
-// CreateFeed implements backend.FeedStore.
+// CreateFeed implements backend.Feeds.
 func (s *Store) CreateFeed(ctx context.Context, f *backend.Feed) error {
 	if f.Private == "" {
 		f.Private = backend.FeedBusy
@@ -52,7 +50,7 @@ func (s *Store) CreateFeed(ctx context.Context, f *backend.Feed) error {
 	})
 }
 
-// FeedByToken implements backend.FeedStore.
+// FeedByToken implements backend.Feeds.
 func (s *Store) FeedByToken(ctx context.Context, token string) (*backend.Feed, error) {
 	f, err := scanFeed(s.read.QueryRowContext(ctx, feedSelect+` WHERE f.token_hash = ?`, backend.FeedTokenHash(token)))
 	if err != nil {
@@ -62,7 +60,7 @@ func (s *Store) FeedByToken(ctx context.Context, token string) (*backend.Feed, e
 	return f, nil
 }
 
-// Feed implements backend.FeedStore.
+// Feed implements backend.Feeds.
 func (s *Store) Feed(ctx context.Context, id int64) (*backend.Feed, error) {
 	f, err := scanFeed(s.read.QueryRowContext(ctx, feedSelect+` WHERE f.id = ?`, id))
 	if err != nil {
@@ -71,7 +69,7 @@ func (s *Store) Feed(ctx context.Context, id int64) (*backend.Feed, error) {
 	return f, nil
 }
 
-// ListFeeds implements backend.FeedStore.
+// ListFeeds implements backend.Feeds.
 func (s *Store) ListFeeds(ctx context.Context, principalID, calendarID int64) ([]*backend.Feed, error) {
 	rows, err := s.read.QueryContext(ctx, feedSelect+` WHERE c.principal_id = ? AND (? = 0 OR f.calendar_id = ?)
 		ORDER BY c.uri, f.id`, principalID, calendarID, calendarID)
@@ -90,7 +88,7 @@ func (s *Store) ListFeeds(ctx context.Context, principalID, calendarID int64) ([
 	return out, rows.Err()
 }
 
-// DeleteFeed implements backend.FeedStore.
+// DeleteFeed implements backend.Feeds.
 func (s *Store) DeleteFeed(ctx context.Context, id int64) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM feeds WHERE id = ?`, id)

@@ -12,8 +12,6 @@ import (
 	"github.com/kalends/kalends/backend"
 )
 
-var _ backend.FileStore = (*Store)(nil)
-
 const fileColumns = `path, is_collection, content_type, etag, size, created_at, modified_at`
 
 func scanFile(r scanner, calID int64, withData bool) (*backend.File, error) {
@@ -87,7 +85,7 @@ func checkParent(ctx context.Context, tx *sql.Tx, calID int64, path string, cale
 	return err
 }
 
-// MakeFileCollection implements backend.FileStore.
+// MakeFileCollection implements backend.Files.
 func (s *Store) MakeFileCollection(ctx context.Context, calID int64, path string, props []backend.Property) error {
 	path = strings.TrimSuffix(path, "/") + "/"
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -109,7 +107,7 @@ func (s *Store) MakeFileCollection(ctx context.Context, calID int64, path string
 	})
 }
 
-// PutFile implements backend.FileStore.
+// PutFile implements backend.Files.
 func (s *Store) PutFile(ctx context.Context, req *backend.PutFileRequest) (*backend.PutFileResult, error) {
 	res := &backend.PutFileResult{ETag: backend.ETag(req.Data)}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -151,12 +149,12 @@ func (s *Store) PutFile(ctx context.Context, req *backend.PutFileRequest) (*back
 	return res, nil
 }
 
-// File implements backend.FileStore.
+// File implements backend.Files.
 func (s *Store) File(ctx context.Context, calID int64, path string) (*backend.File, error) {
 	return findFile(ctx, s.read, calID, path, true)
 }
 
-// ListFiles implements backend.FileStore.
+// ListFiles implements backend.Files.
 func (s *Store) ListFiles(ctx context.Context, calID int64, dir string) ([]*backend.File, error) {
 	if dir != "" {
 		dir = strings.TrimSuffix(dir, "/") + "/"
@@ -180,7 +178,7 @@ func (s *Store) ListFiles(ctx context.Context, calID int64, dir string) ([]*back
 	return out, rows.Err()
 }
 
-// DeleteFileTree implements backend.FileStore.
+// DeleteFileTree implements backend.Files.
 func (s *Store) DeleteFileTree(ctx context.Context, calID int64, path, ifMatch string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		f, err := findFile(ctx, tx, calID, path, false)
@@ -213,7 +211,7 @@ func deleteTreeProps(ctx context.Context, tx *sql.Tx, calID int64, path string) 
 	return nil
 }
 
-// PatchFileProperties implements backend.FileStore.
+// PatchFileProperties implements backend.Files.
 func (s *Store) PatchFileProperties(ctx context.Context, calID int64, path string, set []backend.Property, remove []xml.Name) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		f, err := findFile(ctx, tx, calID, path, false)

@@ -215,6 +215,10 @@ func getObjectByUID(ctx context.Context, q queryer, calID int64, uid string) (*b
 
 // ListObjects implements backend.Store.
 func (s *Store) ListObjects(ctx context.Context, calID int64, opts *backend.ListOptions) ([]*backend.Object, error) {
+	return listObjects(ctx, s.read, calID, opts)
+}
+
+func listObjects(ctx context.Context, db queryer, calID int64, opts *backend.ListOptions) ([]*backend.Object, error) {
 	if opts == nil {
 		opts = &backend.ListOptions{}
 	}
@@ -243,7 +247,7 @@ func (s *Store) ListObjects(ctx context.Context, calID int64, opts *backend.List
 		q += ` AND ` + unindexedCondition(opts.Components, "?")
 		args = append(args, opts.Unindexed.Unix())
 	}
-	rows, err := s.read.QueryContext(ctx, q+` ORDER BY uri`, args...)
+	rows, err := db.QueryContext(ctx, q+` ORDER BY uri`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list objects: %w", err)
 	}
@@ -380,19 +384,22 @@ func instancesInRange(ctx context.Context, q queryer, calID int64, start, end ti
 
 // ReplaceInstances implements backend.Store.
 func (s *Store) ReplaceInstances(ctx context.Context, calID int64, uri, etag string, insts []backend.Instance) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		var id int64
-		var cur string
-		err := tx.QueryRowContext(ctx, `SELECT id, etag FROM objects WHERE calendar_id = ? AND uri = ?`, calID, uri).Scan(&id, &cur)
-		if err != nil {
-			return fmt.Errorf("sqlite: reindex: %w", notFound(err))
-		}
-		if cur != etag {
-			return fmt.Errorf("sqlite: reindex %s: %w", uri, backend.ErrPreconditionFailed)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM instances WHERE object_id = ?`, id); err != nil {
-			return fmt.Errorf("sqlite: reindex: %w", err)
-		}
-		return insertInstances(ctx, tx, id, calID, insts)
-	})
+	return s.tx(ctx, func(tx *sql.Tx) error { return replaceInstances(ctx, tx, calID, uri, etag, insts) })
+}
+
+// replaceInstances re-indexes an object within tx.
+func replaceInstances(ctx context.Context, tx *sql.Tx, calID int64, uri, etag string, insts []backend.Instance) error {
+	var id int64
+	var cur string
+	err := tx.QueryRowContext(ctx, `SELECT id, etag FROM objects WHERE calendar_id = ? AND uri = ?`, calID, uri).Scan(&id, &cur)
+	if err != nil {
+		return fmt.Errorf("sqlite: reindex: %w", notFound(err))
+	}
+	if cur != etag {
+		return fmt.Errorf("sqlite: reindex %s: %w", uri, backend.ErrPreconditionFailed)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM instances WHERE object_id = ?`, id); err != nil {
+		return fmt.Errorf("sqlite: reindex: %w", err)
+	}
+	return insertInstances(ctx, tx, id, calID, insts)
 }

@@ -27,12 +27,61 @@ func (s *Store) Update(ctx context.Context, fn func(tx backend.TxStore) error) e
 // txStore is a backend.TxStore on one write transaction.
 type txStore struct{ tx *sql.Tx }
 
+// savepoint runs a write under a savepoint: a refused write (a failed
+// precondition the caller handles) leaves nothing of itself, such as the
+// source of a MOVE deleted before the destination's check failed.
+func (t *txStore) savepoint(ctx context.Context, fn func() error) error {
+	if _, err := t.tx.ExecContext(ctx, `SAVEPOINT tx_write`); err != nil {
+		return fmt.Errorf("sqlite: savepoint: %w", err)
+	}
+	if err := fn(); err != nil {
+		if _, rerr := t.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT tx_write; RELEASE SAVEPOINT tx_write`); rerr != nil {
+			return errors.Join(err, fmt.Errorf("sqlite: savepoint: %w", rerr))
+		}
+		return err
+	}
+	if _, err := t.tx.ExecContext(ctx, `RELEASE SAVEPOINT tx_write`); err != nil {
+		return fmt.Errorf("sqlite: savepoint: %w", err)
+	}
+	return nil
+}
+
 func (t *txStore) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*backend.PutObjectResult, error) {
-	return putObject(ctx, t.tx, req)
+	var res *backend.PutObjectResult
+	err := t.savepoint(ctx, func() error {
+		var err error
+		res, err = putObject(ctx, t.tx, req)
+		return err
+	})
+	return res, err
 }
 
 func (t *txStore) DeleteObject(ctx context.Context, calID int64, uri, ifMatch string) (int64, error) {
-	return deleteObject(ctx, t.tx, calID, uri, ifMatch)
+	var rev int64
+	err := t.savepoint(ctx, func() error {
+		var err error
+		rev, err = deleteObject(ctx, t.tx, calID, uri, ifMatch)
+		return err
+	})
+	return rev, err
+}
+
+func (t *txStore) ListObjects(ctx context.Context, calID int64, opts *backend.ListOptions) ([]*backend.Object, error) {
+	return listObjects(ctx, t.tx, calID, opts)
+}
+
+func (t *txStore) ReplaceInstances(ctx context.Context, calID int64, uri, etag string, insts []backend.Instance) error {
+	return t.savepoint(ctx, func() error { return replaceInstances(ctx, t.tx, calID, uri, etag, insts) })
+}
+
+func (t *txStore) UpdateCalendar(ctx context.Context, id int64, u *backend.CalendarUpdate) (*backend.Calendar, error) {
+	var out *backend.Calendar
+	err := t.savepoint(ctx, func() error {
+		var err error
+		out, err = updateCalendar(ctx, t.tx, id, u)
+		return err
+	})
+	return out, err
 }
 
 func (t *txStore) Object(ctx context.Context, calID int64, uri string) (*backend.Object, error) {
@@ -48,11 +97,25 @@ func (t *txStore) ObjectsByUID(ctx context.Context, principalID int64, uid strin
 }
 
 func (t *txStore) ObjectsByUIDOf(ctx context.Context, principalIDs []int64, uid string) ([]*backend.Object, error) {
+	return objectsByUIDOf(ctx, t.tx, principalIDs, uid)
+}
+
+// ObjectsByUID implements backend.Store.
+func (s *Store) ObjectsByUID(ctx context.Context, principalID int64, uid string) ([]*backend.Object, error) {
+	return objectsByUIDOf(ctx, s.read, []int64{principalID}, uid)
+}
+
+// ObjectsByUIDOf implements backend.Store.
+func (s *Store) ObjectsByUIDOf(ctx context.Context, principalIDs []int64, uid string) ([]*backend.Object, error) {
+	return objectsByUIDOf(ctx, s.read, principalIDs, uid)
+}
+
+func objectsByUIDOf(ctx context.Context, db queryer, principalIDs []int64, uid string) ([]*backend.Object, error) {
 	if len(principalIDs) == 0 {
 		return nil, nil
 	}
 	in, args := inList(principalIDs)
-	rows, err := t.tx.QueryContext(ctx, `SELECT calendar_id, `+objectColumns+`, data FROM objects WHERE calendar_id IN
+	rows, err := db.QueryContext(ctx, `SELECT calendar_id, `+objectColumns+`, data FROM objects WHERE calendar_id IN
 		(SELECT id FROM calendars WHERE principal_id IN `+in+` AND kind = 'calendar') AND uid = ? ORDER BY calendar_id`,
 		append(args, uid)...)
 	if err != nil {
@@ -80,25 +143,37 @@ func (t *txStore) ListCalendars(ctx context.Context, principalID int64) ([]*back
 	return listCalendars(ctx, t.tx, principalID)
 }
 
+// PutObjects implements backend.Store: the transaction's PutObjects in a
+// transaction of its own.
+func (s *Store) PutObjects(ctx context.Context, reqs []*backend.PutObjectRequest) ([]*backend.PutObjectResult, error) {
+	var out []*backend.PutObjectResult
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = (&txStore{tx: tx}).PutObjects(ctx, reqs)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (t *txStore) PutObjects(ctx context.Context, reqs []*backend.PutObjectRequest) ([]*backend.PutObjectResult, error) {
 	// No round trips to save in-process; a savepoint keeps a refused
 	// batch from leaving part of itself behind.
-	if _, err := t.tx.ExecContext(ctx, `SAVEPOINT put_objects`); err != nil {
-		return nil, fmt.Errorf("sqlite: put objects: %w", err)
-	}
 	out := make([]*backend.PutObjectResult, len(reqs))
-	for i, req := range reqs {
-		res, err := putObject(ctx, t.tx, req)
-		if err != nil {
-			if _, rerr := t.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT put_objects; RELEASE SAVEPOINT put_objects`); rerr != nil {
-				return nil, errors.Join(err, fmt.Errorf("sqlite: put objects: %w", rerr))
+	err := t.savepoint(ctx, func() error {
+		for i, req := range reqs {
+			res, err := putObject(ctx, t.tx, req)
+			if err != nil {
+				return err
 			}
-			return nil, err
+			out[i] = res
 		}
-		out[i] = res
-	}
-	if _, err := t.tx.ExecContext(ctx, `RELEASE SAVEPOINT put_objects`); err != nil {
-		return nil, fmt.Errorf("sqlite: put objects: %w", err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -134,7 +209,7 @@ func (t *txStore) QueueMessage(ctx context.Context, m *backend.OutboundMessage) 
 	return nil
 }
 
-// OutboundMessages implements backend.Store.
+// OutboundMessages implements backend.MailQueue.
 func (s *Store) OutboundMessages(ctx context.Context, principalID int64) ([]*backend.OutboundMessage, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT id, principal_id, originator, recipient, method, uid, data, status, attempts,
 		last_error, created_at FROM outbound_messages WHERE principal_id = ? ORDER BY id`, principalID)

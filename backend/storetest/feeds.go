@@ -8,12 +8,12 @@ import (
 	"github.com/kalends/kalends/backend"
 )
 
-// RunFeeds runs the suite of backend.FeedStore against stores made by
-// open, which must implement it.
+// RunFeeds runs the suite of the feeds role (backend.Feeds) against
+// stores made by open.
 func RunFeeds(t *testing.T, open Opener) {
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s backend.FeedStore)
+		fn   func(t *testing.T, s backend.Store)
 	}{
 		{"CreateAndFind", testFeedCreate},
 		{"UnknownTokens", testFeedUnknownTokens},
@@ -26,11 +26,7 @@ func RunFeeds(t *testing.T, open Opener) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
 			t.Cleanup(func() { s.Close() })
-			fs, ok := s.(backend.FeedStore)
-			if !ok {
-				t.Fatalf("%T does not implement backend.FeedStore", s)
-			}
-			tc.fn(t, fs)
+			tc.fn(t, s)
 		})
 	}
 }
@@ -44,7 +40,7 @@ func newToken(t *testing.T) string {
 	return tok
 }
 
-func mustFeed(t *testing.T, s backend.FeedStore, cal *backend.Calendar, private backend.FeedPrivacy, label string) *backend.Feed {
+func mustFeed(t *testing.T, s backend.Store, cal *backend.Calendar, private backend.FeedPrivacy, label string) *backend.Feed {
 	t.Helper()
 	f := &backend.Feed{CalendarID: cal.ID, Token: newToken(t), Private: private, Label: label}
 	if err := s.CreateFeed(ctx(t), f); err != nil {
@@ -62,7 +58,7 @@ func sameFeed(t *testing.T, what string, got, want *backend.Feed) {
 	}
 }
 
-func testFeedCreate(t *testing.T, s backend.FeedStore) {
+func testFeedCreate(t *testing.T, s backend.Store) {
 	alice := mustUser(t, s, "alice")
 	cal := mustCalendar(t, s, alice, "work")
 	before := time.Now().Add(-2 * time.Second)
@@ -99,7 +95,7 @@ func testFeedCreate(t *testing.T, s backend.FeedStore) {
 
 // testFeedUnknownTokens: anything that is not a live token is not found,
 // whatever its form, including a real token's prefix or a near miss.
-func testFeedUnknownTokens(t *testing.T, s backend.FeedStore) {
+func testFeedUnknownTokens(t *testing.T, s backend.Store) {
 	cal := mustCalendar(t, s, mustUser(t, s, "alice"), "work")
 	f := mustFeed(t, s, cal, backend.FeedBusy, "")
 	nearMiss := []byte(f.Token)
@@ -123,7 +119,7 @@ func truncate(s string) string {
 
 // testFeedTokenTaken: a token can serve one feed only; the second create
 // writes nothing.
-func testFeedTokenTaken(t *testing.T, s backend.FeedStore) {
+func testFeedTokenTaken(t *testing.T, s backend.Store) {
 	alice := mustUser(t, s, "alice")
 	cal := mustCalendar(t, s, alice, "work")
 	f := mustFeed(t, s, cal, backend.FeedFull, "first")
@@ -139,7 +135,7 @@ func testFeedTokenTaken(t *testing.T, s backend.FeedStore) {
 	}
 }
 
-func testFeedList(t *testing.T, s backend.FeedStore) {
+func testFeedList(t *testing.T, s backend.Store) {
 	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
 	work, home := mustCalendar(t, s, alice, "work"), mustCalendar(t, s, alice, "home")
 	mustFeed(t, s, work, backend.FeedFull, "w1")
@@ -182,7 +178,7 @@ func testFeedList(t *testing.T, s backend.FeedStore) {
 
 // testFeedRevoke: a revoked token is found no more, and revoking twice is
 // ErrNotFound.
-func testFeedRevoke(t *testing.T, s backend.FeedStore) {
+func testFeedRevoke(t *testing.T, s backend.Store) {
 	alice := mustUser(t, s, "alice")
 	cal := mustCalendar(t, s, alice, "work")
 	f := mustFeed(t, s, cal, backend.FeedBusy, "")
@@ -201,7 +197,7 @@ func testFeedRevoke(t *testing.T, s backend.FeedStore) {
 }
 
 // testFeedCascade: deleting a calendar or its principal ends its feeds.
-func testFeedCascade(t *testing.T, s backend.FeedStore) {
+func testFeedCascade(t *testing.T, s backend.Store) {
 	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
 	work, home := mustCalendar(t, s, alice, "work"), mustCalendar(t, s, alice, "home")
 	fw, fh := mustFeed(t, s, work, backend.FeedBusy, ""), mustFeed(t, s, home, backend.FeedBusy, "")

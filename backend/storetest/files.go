@@ -8,12 +8,12 @@ import (
 	"github.com/kalends/kalends/backend"
 )
 
-// RunFiles runs the suite of backend.FileStore against stores made by
-// open, which must implement it.
+// RunFiles runs the suite of the files role (backend.Files) against
+// stores made by open.
 func RunFiles(t *testing.T, open Opener) {
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s backend.FileStore, cal *backend.Calendar)
+		fn   func(t *testing.T, s backend.Store, cal *backend.Calendar)
 	}{
 		{"Put", testFilePut},
 		{"Collections", testFileCollections},
@@ -26,25 +26,21 @@ func RunFiles(t *testing.T, open Opener) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
 			t.Cleanup(func() { s.Close() })
-			fs, ok := s.(backend.FileStore)
-			if !ok {
-				t.Fatalf("%T does not implement backend.FileStore", s)
-			}
-			tc.fn(t, fs, mustCalendar(t, s, mustUser(t, s, "fiona"), "cal"))
+			tc.fn(t, s, mustCalendar(t, s, mustUser(t, s, "fiona"), "cal"))
 		})
 	}
 }
 
 var deadProp = xml.Name{Space: "http://example.com/ns", Local: "colour"}
 
-func mkcol(t *testing.T, s backend.FileStore, calID int64, path string) {
+func mkcol(t *testing.T, s backend.Store, calID int64, path string) {
 	t.Helper()
 	if err := s.MakeFileCollection(ctx(t), calID, path, nil); err != nil {
 		t.Fatalf("MakeFileCollection(%s): %v", path, err)
 	}
 }
 
-func putFile(t *testing.T, s backend.FileStore, calID int64, path, data string) *backend.PutFileResult {
+func putFile(t *testing.T, s backend.Store, calID int64, path, data string) *backend.PutFileResult {
 	t.Helper()
 	res, err := s.PutFile(ctx(t), &backend.PutFileRequest{CalendarID: calID, Path: path, Data: []byte(data), ContentType: "text/plain"})
 	if err != nil {
@@ -53,7 +49,7 @@ func putFile(t *testing.T, s backend.FileStore, calID int64, path, data string) 
 	return res
 }
 
-func setProp(t *testing.T, s backend.FileStore, calID int64, path, value string) {
+func setProp(t *testing.T, s backend.Store, calID int64, path, value string) {
 	t.Helper()
 	p := backend.Property{Name: deadProp, XML: `<colour xmlns="http://example.com/ns">` + value + `</colour>`}
 	if err := s.PatchFileProperties(ctx(t), calID, path, []backend.Property{p}, nil); err != nil {
@@ -62,7 +58,7 @@ func setProp(t *testing.T, s backend.FileStore, calID int64, path, value string)
 }
 
 // propCount returns how many dead properties a path has.
-func propCount(t *testing.T, s backend.FileStore, calID int64, path string) int {
+func propCount(t *testing.T, s backend.Store, calID int64, path string) int {
 	t.Helper()
 	ps, err := s.Properties(ctx(t), calID, path)
 	if err != nil {
@@ -71,7 +67,7 @@ func propCount(t *testing.T, s backend.FileStore, calID int64, path string) int 
 	return len(ps)
 }
 
-func wantFile(t *testing.T, s backend.FileStore, calID int64, path, data string) {
+func wantFile(t *testing.T, s backend.Store, calID int64, path, data string) {
 	t.Helper()
 	f, err := s.File(ctx(t), calID, path)
 	if err != nil {
@@ -82,7 +78,7 @@ func wantFile(t *testing.T, s backend.FileStore, calID int64, path, data string)
 	}
 }
 
-func wantGone(t *testing.T, s backend.FileStore, calID int64, paths ...string) {
+func wantGone(t *testing.T, s backend.Store, calID int64, paths ...string) {
 	t.Helper()
 	for _, p := range paths {
 		if _, err := s.File(ctx(t), calID, p); !errors.Is(err, backend.ErrNotFound) {
@@ -91,7 +87,7 @@ func wantGone(t *testing.T, s backend.FileStore, calID int64, paths ...string) {
 	}
 }
 
-func testFilePut(t *testing.T, s backend.FileStore, cal *backend.Calendar) {
+func testFilePut(t *testing.T, s backend.Store, cal *backend.Calendar) {
 	mkcol(t, s, cal.ID, "d/")
 	res := putFile(t, s, cal.ID, "d/ünï code", "one")
 	if !res.Created || res.ETag != backend.ETag([]byte("one")) {
@@ -126,7 +122,7 @@ func testFilePut(t *testing.T, s backend.FileStore, cal *backend.Calendar) {
 	wantErr(t, "put over a collection", err, backend.ErrExists)
 }
 
-func testFileCollections(t *testing.T, s backend.FileStore, cal *backend.Calendar) {
+func testFileCollections(t *testing.T, s backend.Store, cal *backend.Calendar) {
 	props := []backend.Property{{Name: deadProp, XML: `<colour xmlns="http://example.com/ns">red</colour>`}}
 	if err := s.MakeFileCollection(ctx(t), cal.ID, "a", props); err != nil {
 		t.Fatal(err)
@@ -168,7 +164,7 @@ func testFileCollections(t *testing.T, s backend.FileStore, cal *backend.Calenda
 	}
 }
 
-func testFileDeleteTree(t *testing.T, s backend.FileStore, cal *backend.Calendar) {
+func testFileDeleteTree(t *testing.T, s backend.Store, cal *backend.Calendar) {
 	mkcol(t, s, cal.ID, "a/")
 	mkcol(t, s, cal.ID, "a/b/")
 	mkcol(t, s, cal.ID, "ab/")
@@ -197,7 +193,7 @@ func testFileDeleteTree(t *testing.T, s backend.FileStore, cal *backend.Calendar
 	wantErr(t, "delete of a missing file", s.DeleteFileTree(ctx(t), cal.ID, "a/", ""), backend.ErrNotFound)
 }
 
-func testFileCopy(t *testing.T, s backend.FileStore, cal *backend.Calendar) {
+func testFileCopy(t *testing.T, s backend.Store, cal *backend.Calendar) {
 	mkcol(t, s, cal.ID, "src/")
 	mkcol(t, s, cal.ID, "src/sub/")
 	putFile(t, s, cal.ID, "src/sub/f", "f")
@@ -245,7 +241,7 @@ func testFileCopy(t *testing.T, s backend.FileStore, cal *backend.Calendar) {
 	wantErr(t, "copy of a missing source", err, backend.ErrNotFound)
 }
 
-func testFileMove(t *testing.T, s backend.FileStore, cal *backend.Calendar) {
+func testFileMove(t *testing.T, s backend.Store, cal *backend.Calendar) {
 	mkcol(t, s, cal.ID, "m/")
 	mkcol(t, s, cal.ID, "m/sub/")
 	mkcol(t, s, cal.ID, "other/")
@@ -282,7 +278,7 @@ func testFileMove(t *testing.T, s backend.FileStore, cal *backend.Calendar) {
 }
 
 // testFileIsolation: files are not calendar data, and go with their calendar.
-func testFileIsolation(t *testing.T, s backend.FileStore, cal *backend.Calendar) {
+func testFileIsolation(t *testing.T, s backend.Store, cal *backend.Calendar) {
 	put(t, s, cal.ID, event("e.ics", "uid-e", "E", t0))
 	before, _ := s.Calendar(ctx(t), cal.PrincipalID, cal.URI)
 	// "CAL/e.ics" names the object; no collection may take that name.

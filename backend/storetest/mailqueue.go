@@ -10,12 +10,12 @@ import (
 	"github.com/kalends/kalends/backend"
 )
 
-// RunMailQueue runs the suite of backend.MailQueue against stores made by
-// open, which must implement it.
+// RunMailQueue runs the suite of the mail queue role (backend.MailQueue) against
+// stores made by open.
 func RunMailQueue(t *testing.T, open Opener) {
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s backend.MailQueue, sender *backend.Principal)
+		fn   func(t *testing.T, s backend.Store, sender *backend.Principal)
 	}{
 		{"Claim", testMailClaim},
 		{"Finish", testMailFinish},
@@ -28,11 +28,7 @@ func RunMailQueue(t *testing.T, open Opener) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
 			t.Cleanup(func() { s.Close() })
-			q, ok := s.(backend.MailQueue)
-			if !ok {
-				t.Fatalf("%T does not implement backend.MailQueue", s)
-			}
-			tc.fn(t, q, mustUser(t, s, "mona"))
+			tc.fn(t, s, mustUser(t, s, "mona"))
 		})
 	}
 }
@@ -60,7 +56,7 @@ func queueMail(t *testing.T, s backend.Store, sender *backend.Principal, n int) 
 	return ids
 }
 
-func claim(t *testing.T, s backend.MailQueue, now time.Time, limit int) []*backend.OutboundMessage {
+func claim(t *testing.T, s backend.Store, now time.Time, limit int) []*backend.OutboundMessage {
 	t.Helper()
 	msgs, err := s.ClaimMessages(ctx(t), now, time.Minute, limit)
 	if err != nil {
@@ -86,7 +82,7 @@ func wantIDs(t *testing.T, what string, got []*backend.OutboundMessage, want ...
 
 // testMailClaim: claims take the oldest due messages, count the attempt,
 // hold them for the lease, and give them out again once it expired.
-func testMailClaim(t *testing.T, s backend.MailQueue, sender *backend.Principal) {
+func testMailClaim(t *testing.T, s backend.Store, sender *backend.Principal) {
 	ids := queueMail(t, s, sender, 3)
 	got := claim(t, s, t0, 2)
 	wantIDs(t, "first claim", got, ids[0], ids[1])
@@ -114,7 +110,7 @@ func testMailClaim(t *testing.T, s backend.MailQueue, sender *backend.Principal)
 // testMailFinish: sent and failed messages are never claimed again; a
 // temporary failure waits for its next attempt; a stale claim records
 // nothing.
-func testMailFinish(t *testing.T, s backend.MailQueue, sender *backend.Principal) {
+func testMailFinish(t *testing.T, s backend.Store, sender *backend.Principal) {
 	ids := queueMail(t, s, sender, 3)
 	got := claim(t, s, t0, 3)
 	at := t0.Add(time.Second)
@@ -153,7 +149,7 @@ func testMailFinish(t *testing.T, s backend.MailQueue, sender *backend.Principal
 
 // testMailFinishReport: the function given to FinishAttempt commits with
 // the outcome, and its error undoes both.
-func testMailFinishReport(t *testing.T, s backend.MailQueue, sender *backend.Principal) {
+func testMailFinishReport(t *testing.T, s backend.Store, sender *backend.Principal) {
 	cal := mustCalendar(t, s, sender, "cal")
 	ids := queueMail(t, s, sender, 1)
 	got := claim(t, s, t0, 1)
@@ -195,7 +191,7 @@ func testMailFinishReport(t *testing.T, s backend.MailQueue, sender *backend.Pri
 
 // testMailRelease: released messages are due again at once, their
 // unmade attempt uncounted; another claim's messages are not released.
-func testMailRelease(t *testing.T, s backend.MailQueue, sender *backend.Principal) {
+func testMailRelease(t *testing.T, s backend.Store, sender *backend.Principal) {
 	ids := queueMail(t, s, sender, 2)
 	first := claim(t, s, t0, 1)
 	second := claim(t, s, t0, 1)
@@ -215,7 +211,7 @@ func testMailRelease(t *testing.T, s backend.MailQueue, sender *backend.Principa
 // testMailListRetry: listing by status and page; an administrator's retry
 // makes a failed message due at once with a fresh count, and refuses a
 // sent one.
-func testMailListRetry(t *testing.T, s backend.MailQueue, sender *backend.Principal) {
+func testMailListRetry(t *testing.T, s backend.Store, sender *backend.Principal) {
 	ids := queueMail(t, s, sender, 4)
 	got := claim(t, s, t0, 2)
 	tok := got[0].ClaimToken
@@ -256,7 +252,7 @@ func testMailListRetry(t *testing.T, s backend.MailQueue, sender *backend.Princi
 
 // testMailConcurrentClaimers: workers claiming at once (as several server
 // processes do) never get the same message, and together get them all.
-func testMailConcurrentClaimers(t *testing.T, s backend.MailQueue, sender *backend.Principal) {
+func testMailConcurrentClaimers(t *testing.T, s backend.Store, sender *backend.Principal) {
 	const n, workers, batch = 120, 6, 7
 	ids := queueMail(t, s, sender, n)
 	var mu sync.Mutex

@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"Update", testUpdate},
 		{"RoomLock", testRoomLock},
 		{"Delegates", testDelegates},
+		{"Wrapper", testWrapper},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -47,15 +47,6 @@ func feedBase(e *env, flagValue string) (string, error) {
 	return strings.TrimSuffix(base, "/"), nil
 }
 
-// feedStore returns the store's feed extension.
-func feedStore(s backend.Store) (backend.FeedStore, error) {
-	fs, ok := s.(backend.FeedStore)
-	if !ok {
-		return nil, fmt.Errorf("this database does not keep feeds")
-	}
-	return fs, nil
-}
-
 // feedCalendar finds USER and, when uri is not "", its calendar uri (nil
 // otherwise).
 func feedCalendar(ctx context.Context, e *env, s backend.Store, user, uri string) (*backend.Principal, *backend.Calendar, error) {
@@ -98,16 +89,12 @@ func feedCreate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
-		store, err := feedStore(s)
-		if err != nil {
-			return err
-		}
 		_, c, err := feedCalendar(ctx, e, s, user, calURI)
 		if err != nil {
 			return err
 		}
 		f := &backend.Feed{CalendarID: c.ID, Token: token, Private: mode, Label: *label}
-		if err := store.CreateFeed(ctx, f); err != nil {
+		if err := s.CreateFeed(ctx, f); err != nil {
 			return err
 		}
 		fmt.Fprintln(e.stdout, base+calendar.FeedPath(f.Token))
@@ -137,10 +124,6 @@ func feedList(ctx context.Context, e *env, args []string) error {
 		return usageError(e, fs, err.Error())
 	}
 	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
-		store, err := feedStore(s)
-		if err != nil {
-			return err
-		}
 		p, c, err := feedCalendar(ctx, e, s, user, calURI)
 		if err != nil {
 			return err
@@ -149,7 +132,7 @@ func feedList(ctx context.Context, e *env, args []string) error {
 		if c != nil {
 			calID = c.ID
 		}
-		feeds, err := store.ListFeeds(ctx, p.ID, calID)
+		feeds, err := s.ListFeeds(ctx, p.ID, calID)
 		if err != nil {
 			return err
 		}
@@ -179,17 +162,13 @@ func feedRevoke(ctx context.Context, e *env, args []string) error {
 		return usageError(e, fs, "exactly one feed ID, URL or token expected")
 	}
 	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
-		store, err := feedStore(s)
-		if err != nil {
-			return err
-		}
-		f, err := findFeed(ctx, store, pos[0])
+		f, err := findFeed(ctx, s, pos[0])
 		if errors.Is(err, backend.ErrNotFound) {
 			return fmt.Errorf("no feed %q", pos[0])
 		} else if err != nil {
 			return err
 		}
-		if err := store.DeleteFeed(ctx, f.ID); err != nil {
+		if err := s.DeleteFeed(ctx, f.ID); err != nil {
 			if errors.Is(err, backend.ErrNotFound) { // revoked meanwhile
 				return fmt.Errorf("no feed %q", pos[0])
 			}
@@ -205,7 +184,7 @@ func feedRevoke(ctx context.Context, e *env, args []string) error {
 }
 
 // findFeed finds a feed by id (a number), URL (…/feeds/TOKEN.ics) or token.
-func findFeed(ctx context.Context, s backend.FeedStore, arg string) (*backend.Feed, error) {
+func findFeed(ctx context.Context, s backend.Feeds, arg string) (*backend.Feed, error) {
 	// A token is 43 characters: a short number can only be an id.
 	if id, err := strconv.ParseInt(arg, 10, 64); err == nil && len(arg) < 20 {
 		return s.Feed(ctx, id)

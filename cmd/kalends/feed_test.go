@@ -37,7 +37,7 @@ func feedScenario(t *testing.T, dsn string) {
 		t.Helper()
 		s := openTestStore(t, dsn)
 		defer s.Close()
-		fs, err := s.(backend.FeedStore).ListFeeds(ctx, alice.ID, 0)
+		fs, err := s.ListFeeds(ctx, alice.ID, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -95,15 +95,9 @@ func mailRetry(ctx context.Context, e *env, args []string) error {
 	})
 }
 
-// withMailQueue is withDatabase for a store with a mail queue.
+// withMailQueue is withDatabase for a command that uses the mail queue only.
 func withMailQueue(ctx context.Context, e *env, database string, fn func(q backend.MailQueue) error) error {
-	return withDatabase(ctx, e, database, func(s backend.Store) error {
-		q, ok := s.(backend.MailQueue)
-		if !ok {
-			return errors.New("this store has no mail queue")
-		}
-		return fn(q)
-	})
+	return withDatabase(ctx, e, database, func(s backend.Store) error { return fn(s) })
 }
 
 // address is the mail address of a calendar user address.

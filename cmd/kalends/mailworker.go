@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/mail"
 	"os"
@@ -16,14 +15,10 @@ import (
 // configured and returns a function that waits for it to stop (after ctx
 // ended). Without a relay it says once that external invitations stay
 // queued, and does nothing else.
-func startMailWorker(ctx context.Context, logger *slog.Logger, cfg *config.Config, store backend.Store) (func(), error) {
+func startMailWorker(ctx context.Context, logger *slog.Logger, cfg *config.Config, q backend.MailQueue) (func(), error) {
 	if cfg.SMTP.Addr == "" {
 		logger.Info("no SMTP relay configured (--smtp-addr): invitations to people outside the server stay queued")
 		return func() {}, nil
-	}
-	q, ok := store.(backend.MailQueue)
-	if !ok {
-		return nil, errors.New("this store cannot work off the mail queue")
 	}
 	if err := cfg.SMTP.LoadPassword(); err != nil {
 		return nil, err

@@ -23,13 +23,13 @@ import (
 
 // opener opens a second handle on the same database (as a second server
 // process would), or a fresh one when called the first time.
-type opener func(t *testing.T) backend.MailQueue
+type opener func(t *testing.T) backend.Store
 
 // stores runs fn on SQLite and on PostgreSQL.
 func stores(t *testing.T, fn func(t *testing.T, open opener)) {
 	t.Run("sqlite", func(t *testing.T) {
 		path := testenv.SQLitePath(t)
-		fn(t, func(t *testing.T) backend.MailQueue {
+		fn(t, func(t *testing.T) backend.Store {
 			s, err := sqlite.Open(context.Background(), path)
 			if err != nil {
 				t.Fatal(err)
@@ -40,7 +40,7 @@ func stores(t *testing.T, fn func(t *testing.T, open opener)) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		url := testenv.PostgresDB(t)
-		fn(t, func(t *testing.T) backend.MailQueue {
+		fn(t, func(t *testing.T) backend.Store {
 			s, err := postgres.Open(context.Background(), url)
 			if err != nil {
 				t.Fatal(err)
@@ -73,7 +73,7 @@ func (c *clock) Advance(d time.Duration) {
 // "pw-NAME"), whose scheduling queues the mail the workers send.
 type env struct {
 	t     *testing.T
-	store backend.MailQueue
+	store backend.Store
 	srv   *httptest.Server
 	users map[string]*backend.Principal
 	clock *clock
