@@ -9,7 +9,7 @@ import (
 )
 
 // IndexHorizon is how far ahead of a write an object's occurrences are
-// written to the instance index (DESIGN.md "Storage model"); queries
+// written to the instance index (ARCHITECTURE.md, "The life of a PUT"); queries
 // beyond it expand the open-ended series on the fly (ListOptions.Unindexed).
 const IndexHorizon = 5 * 365 * 24 * time.Hour
 

@@ -113,7 +113,7 @@ func TestFileOptions(t *testing.T) {
 }
 
 // TestFileOtherUser: another user's file area is as closed as their
-// calendars (DESIGN.md "Errors and bad input").
+// calendars.
 func TestFileOtherUser(t *testing.T) {
 	ts := newTestServer(t)
 	bob := "/dav/calendars/users/bob/calendar/"

@@ -39,7 +39,7 @@ type Handler struct {
 	mux    *http.ServeMux
 }
 
-// DAV path prefixes (DESIGN.md "URLs").
+// DAV path prefixes (README.md "URLs").
 const (
 	davRoot        = "/dav/"
 	principalsRoot = "/dav/principals/"

@@ -13,7 +13,7 @@ import (
 // invitations, replies and cancellations itself) and calendar-schedule,
 // the token of the earlier drafts that Thunderbird still looks for. With
 // both present Thunderbird leaves invitations to the server instead of
-// mailing them itself (CLIENTS.md).
+// mailing them itself.
 const davCompliance = "1, 3, access-control, calendar-access, extended-mkcol, calendar-no-timezone, calendar-auto-schedule, calendar-schedule"
 
 // allowHeader lists the methods of the DAV tree.

@@ -224,7 +224,7 @@ func TestOutboxFreeBusyBeyondHorizon(t *testing.T) {
 }
 
 // TestOutboxThunderbirdHeaders: the old-draft Originator and Recipient
-// headers are accepted (CLIENTS.md, Thunderbird 4): Recipient addresses
+// headers are accepted (as Thunderbird sends them): Recipient addresses
 // are answered with the ATTENDEEs, each once; a foreign Originator is
 // refused.
 func TestOutboxThunderbirdHeaders(t *testing.T) {

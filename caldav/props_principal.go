@@ -21,7 +21,7 @@ func registerPrincipalProps() {
 	hrefProp("schedule-outbox-URL", dx.NSCalDAV, func(p *backend.Principal) string { return homePath(p) + "outbox/" })
 
 	// The preferred mailto: address first: clients put it in ORGANIZER
-	// (CLIENTS.md); the principal URL last, as Apple Calendar Server does.
+	// (what Apple Calendar, Thunderbird, DAVx5 and Evolution ask for); the principal URL last, as Apple Calendar Server does.
 	register(dx.CalDAVName("calendar-user-address-set"), &propDef{kinds: principalOnly, hidden: true,
 		get: func(pc *propCtx) (*dx.Element, error) {
 			p := pc.res.principal

@@ -18,7 +18,7 @@ import (
 // Implicit scheduling (RFC 6638 §3.2, "calendar-auto-schedule"): a PUT or
 // DELETE of a scheduling object resource is turned into iTIP messages by
 // package scheduling and delivered here, in the same store transaction as
-// the write itself (DESIGN.md "One write = one transaction"): the actor's
+// the write itself (one write is one transaction): the actor's
 // object, each local recipient's copy and inbox message, room bookings and
 // the mail queued for recipients outside the server commit together.
 

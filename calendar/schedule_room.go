@@ -14,8 +14,8 @@ import (
 // Rooms and resources answer invitations themselves (auto-accept, as
 // Apple Calendar Server and SOGo do): the check and the booking are one
 // step inside the organizer's transaction, under the room's lock, so two
-// invitations can never both see the room free (DESIGN.md "No double
-// booking"), and the organizer's copy carries the room's PARTSTAT and
+// invitations can never both see the room free (no double
+// booking, ever), and the organizer's copy carries the room's PARTSTAT and
 // SCHEDULE-STATUS as soon as the PUT returns.
 
 // roomPolicy reads a room's booking policy (backend.Principal.BookingPolicy).

@@ -13,7 +13,7 @@ import (
 // meanwhile are written together at its end (flush, TxStore.PutObjects).
 // An invitation of ten people and a room thus costs a handful of round
 // trips, not a dozen per recipient, and holds the recipients' collection
-// rows (their revision counters, DESIGN.md "Sync") only from its last
+// rows (their revision counters, which order sync) only from its last
 // batch of statements to its commit.
 
 // writeKey names one resource written by the transaction.

@@ -10,8 +10,8 @@ import (
 
 // TestBadInput sends malformed, oversized, invalid and forbidden requests
 // over real HTTP. Each must get its 4xx with the precondition element the
-// RFC defines, and none may change stored data (DESIGN.md "Errors and bad
-// input": never a 500, never a partial write).
+// RFC defines, and none may change stored data: never a 500, never a
+// partial write.
 func TestBadInput(t *testing.T) {
 	forEachStore(t, func(t *testing.T, srv *server) {
 		cal := calendarPath("alice", "calendar")

@@ -10,8 +10,7 @@ import (
 )
 
 // The discovery and listing sequences below are those of real clients, as
-// recorded in /work/shared/CLIENTS.md (from the clients' source and bug
-// reports), replayed as raw HTTP.
+// recorded from the clients' source and bug reports, replayed as raw HTTP.
 
 // pushNS is WebDAV-Push's namespace, which DAVx5 asks about.
 const pushNS = "https://bitfire.at/webdav-push"
@@ -50,7 +49,7 @@ func TestWellKnown(t *testing.T) {
 }
 
 // TestAppleCalendarDiscovery replays macOS/iOS Calendar's account set-up
-// (CLIENTS.md "Apple Calendar" 1–6).
+// (Apple Calendar's start-up, steps 1–6).
 func TestAppleCalendarDiscovery(t *testing.T) {
 	forEachStore(t, func(t *testing.T, srv *server) {
 		// 1. The context path: current-user-principal, principal-URL, resourcetype.
@@ -337,7 +336,7 @@ func testAppleListing(t *testing.T, srv *server) {
 		t.Errorf("multiget: calendar-data lacks the UID")
 	}
 
-	// Depth 1, no sync-level: treated as sync-level 1 (CLIENTS.md, Apple 6).
+	// Depth 1, no sync-level: treated as sync-level 1 (as Apple Calendar sends it).
 	sync := `<?xml version="1.0" encoding="UTF-8"?>
 <A:sync-collection xmlns:A="DAV:"><A:sync-token/><A:prop><A:getetag/></A:prop></A:sync-collection>`
 	ms = decodeMultistatus(t, srv.report(t, "alice", cal, "1", sync))
@@ -347,7 +346,7 @@ func testAppleListing(t *testing.T, srv *server) {
 }
 
 // TestThunderbirdDiscovery replays Thunderbird's per-calendar checks
-// (CLIENTS.md "Thunderbird" 2, 3, 5, 6).
+// (Thunderbird's requests).
 func TestThunderbirdDiscovery(t *testing.T) {
 	forEachStore(t, func(t *testing.T, srv *server) {
 		cal := calendarPath("alice", "calendar")
@@ -428,7 +427,7 @@ func TestThunderbirdDiscovery(t *testing.T) {
 }
 
 // TestDAVx5Discovery replays DAVx5's discovery and collection listing
-// (CLIENTS.md "DAVx5" 1–2): properties it asks that Kalends does not have
+// (DAVx5's requests): properties it asks that Kalends does not have
 // (CS:source, WebDAV-Push) come back 404 without failing the request.
 func TestDAVx5Discovery(t *testing.T) {
 	forEachStore(t, func(t *testing.T, srv *server) {
@@ -462,7 +461,7 @@ func TestDAVx5Discovery(t *testing.T) {
 			}
 		}
 		// Hrefs percent-encoded consistently: a resource name with '@' and
-		// a space comes back as the same path (CLIENTS.md "All clients").
+		// a space comes back as the same path (all clients).
 		cal := calendarPath("alice", "calendar")
 		name := "a%20b%40c.ics"
 		srv.putICS(t, "alice", cal+name, icsEvent("enc@kalends.test", "DTSTART:20260302T090000Z"), nil).expect(t, http.StatusCreated)
@@ -516,7 +515,7 @@ func davTokens(values []string) []string {
 }
 
 // TestEvolutionCreateCalendar creates calendars the ways Evolution does
-// (CLIENTS.md "Evolution" 2): extended MKCOL (RFC 5689) and MKCALENDAR (RFC
+// (Evolution's requests): extended MKCOL (RFC 5689) and MKCALENDAR (RFC
 // 4791 §5.3.1), each with a colour and a component set, then lists them.
 func TestEvolutionCreateCalendar(t *testing.T) {
 	forEachStore(t, func(t *testing.T, srv *server) {

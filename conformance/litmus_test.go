@@ -99,7 +99,7 @@ func TestLitmus(t *testing.T) {
 			}
 		}
 		// Whatever litmus sends, the server must answer with a 4xx, never
-		// fail inside (DESIGN.md "Errors and bad input").
+		// fail inside.
 		if strings.Contains(srv.stderr.String(), "internal error") {
 			t.Errorf("litmus provoked an internal server error; see the server log")
 		}

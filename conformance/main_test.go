@@ -273,7 +273,7 @@ func (s *server) waitHealthy(done <-chan error) error {
 // url returns the absolute URL of path on the server.
 func (s *server) url(path string) string { return s.base + path }
 
-// Well-known paths of a user (DESIGN.md "URLs").
+// Well-known paths of a user (README.md "URLs").
 func principalPath(user string) string { return "/dav/principals/users/" + user + "/" }
 func homePath(user string) string      { return "/dav/calendars/users/" + user + "/" }
 func calendarPath(user, cal string) string {

@@ -2,7 +2,7 @@
 // Transport-Independent Interoperability Protocol) as applied by CalDAV
 // scheduling, RFC 6638 (the "calendar-auto-schedule" feature).
 //
-// It is pure code, with no HTTP and no SQL (STYLE.md habit 6):
+// It is pure code, with no HTTP and no SQL:
 //
 //   - Process takes the previous and the new version of a scheduling object
 //     resource (RFC 6638 §3.1) as stored in one user's calendar and returns

@@ -16,7 +16,7 @@ import (
 
 var testNow = time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)
 
-// TestScenarios runs every testdata/*.txt scenario (STYLE.md habit 11).
+// TestScenarios runs every testdata/*.txt scenario (scenarios as text fixtures, built from RFC 5546 and 6638 examples).
 func TestScenarios(t *testing.T) {
 	for _, sc := range loadScenarios(t) {
 		t.Run(sc.name, func(t *testing.T) {

@@ -47,7 +47,7 @@
 //     FREEBUSY lines.
 //   - PUT of new events for --duration into the same calendar (after the
 //     reads, so that they see exactly --objects), then spread over 8 calendars:
-//     one calendar's revision row serializes its writers (DESIGN.md).
+//     one calendar's revision row serializes its writers.
 //   - invite: PUT (If-None-Match: *) of a new meeting into a calendar of its
 //     own, organized by bench (ACCEPTED) with 10 users of the pool at random
 //     (RSVP, NEEDS-ACTION) and one room; the server schedules it implicitly
@@ -73,7 +73,7 @@
 // and its peak (VmHWM) during the phase alone: the peak is reset at the
 // start of each phase and again after a phase's untimed setup, whose own
 // peak is printed in the note (Linux; elsewhere peaks count from the
-// server's start), beside the targets of DESIGN.md and the issues (the PUT,
+// server's start), beside the project's targets (the PUT,
 // free-busy, invite and free-busy POST targets are PostgreSQL's, so shown
 // for it only); a REPORT the server answers 403 or 501 is printed
 // "unsupported". Below each table

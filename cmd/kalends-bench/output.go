@@ -19,7 +19,7 @@ type report struct {
 	Stores  []storeResult `json:"stores"`
 }
 
-// Targets of DESIGN.md and the benchmark's brief. They are printed beside
+// The project's targets. They are printed beside
 // the figures, never enforced: the figures depend on the machine.
 const (
 	targetPutPerSecond = 2000      // PostgreSQL, 8 clients, one calendar

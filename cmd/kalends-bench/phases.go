@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Where the benchmark user's calendars live (DESIGN.md "URLs"); the
+// Where the benchmark user's calendars live (README.md "URLs"); the
 // "calendar" collection is created by the server on first access.
 const (
 	homePath     = "/dav/calendars/users/" + benchUser + "/"

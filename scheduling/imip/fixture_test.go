@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/kalends/kalends/backend"
-	"github.com/kalends/kalends/backend/postgres"
-	"github.com/kalends/kalends/backend/sqlite"
 	"github.com/kalends/kalends/caldav"
 	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/internal/testenv"
@@ -23,33 +21,10 @@ import (
 
 // opener opens a second handle on the same database (as a second server
 // process would), or a fresh one when called the first time.
-type opener func(t *testing.T) backend.Store
+type opener = testenv.Opener
 
 // stores runs fn on SQLite and on PostgreSQL.
-func stores(t *testing.T, fn func(t *testing.T, open opener)) {
-	t.Run("sqlite", func(t *testing.T) {
-		path := testenv.SQLitePath(t)
-		fn(t, func(t *testing.T) backend.Store {
-			s, err := sqlite.Open(context.Background(), path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		})
-	})
-	t.Run("postgres", func(t *testing.T) {
-		url := testenv.PostgresDB(t)
-		fn(t, func(t *testing.T) backend.Store {
-			s, err := postgres.Open(context.Background(), url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		})
-	})
-}
+func stores(t *testing.T, fn func(t *testing.T, open opener)) { testenv.EachStore(t, fn) }
 
 // clock is the workers' time, moved by the test.
 type clock struct {
