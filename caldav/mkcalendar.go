@@ -64,7 +64,7 @@ func (h *Handler) mkcalendar(w http.ResponseWriter, r *http.Request, extended bo
 	c := &backend.Calendar{PrincipalID: res.principal.ID, URI: res.calURI, Kind: backend.CollectionCalendar,
 		Components: []string{"VEVENT", "VTODO"}}
 	c.Apply(u)
-	if err := h.store.CreateCalendar(r.Context(), c, u.Set); err != nil {
+	if err := h.svc.CreateCalendar(r.Context(), c, u.Set); err != nil {
 		if errors.Is(err, backend.ErrExists) {
 			return conditionf(http.StatusMethodNotAllowed, condResourceMustBeNull, "a collection already exists at %s", res.path)
 		}

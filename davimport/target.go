@@ -139,7 +139,7 @@ func (im *Importer) createCalendar(ctx context.Context, user *backend.Principal,
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := im.store.CreateCalendar(ctx, c, []backend.Property{prop}); err != nil {
+	if err := im.svc.CreateCalendar(ctx, c, []backend.Property{prop}); err != nil {
 		return nil, nil, err
 	}
 	return c, st, nil

@@ -129,7 +129,7 @@ func importFiles(ctx context.Context, e *env, fs *flag.FlagSet, f *importFlags, 
 				comps = heldComponents(sources)
 			}
 			cal = &backend.Calendar{PrincipalID: p.ID, URI: calURI, Kind: backend.CollectionCalendar, DisplayName: calURI, Components: comps}
-			if err = s.CreateCalendar(ctx, cal, nil); err == nil && !f.quiet {
+			if err = h.CreateCalendar(ctx, cal, nil); err == nil && !f.quiet {
 				fmt.Fprintf(e.stdout, "created calendar %s/%s\n", user, calURI)
 			}
 		} else if missing != nil {

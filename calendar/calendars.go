@@ -77,3 +77,19 @@ func (s *Service) reindex(ctx context.Context, tx backend.TxStore, c *backend.Ca
 	}
 	return nil
 }
+
+// CreateCalendar creates calendar collection c in its owner's home with
+// its initial dead properties, in one transaction: the name must be a
+// valid collection name and a calendar-timezone exactly one VTIMEZONE.
+// backend.ErrExists when the home already has a collection of that name.
+func (s *Service) CreateCalendar(ctx context.Context, c *backend.Calendar, props []backend.Property) error {
+	if err := backend.ValidateCollectionName(c.URI); err != nil {
+		return err
+	}
+	if c.Timezone != "" {
+		if err := ValidateTimezone(c.Timezone); err != nil {
+			return err
+		}
+	}
+	return s.store.CreateCalendar(ctx, c, props)
+}
