@@ -129,8 +129,6 @@ func splitPhysical(data []byte) []physLine {
 	return out
 }
 
-func isFold(b []byte) bool { return len(b) > 0 && (b[0] == ' ' || b[0] == '\t') }
-
 // run splits data into logical (unfolded) content lines, remembering the
 // physical line each starts on, and feeds them to line.
 func (p *parser) run(data []byte) error {
@@ -202,10 +200,6 @@ func (p *parser) run(data []byte) error {
 		return dataErr(len(lines), "missing END:%s", p.stack[len(p.stack)-1].Name)
 	}
 	return nil
-}
-
-func isNameChar(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-'
 }
 
 // hasCTL reports control characters RFC 5545 §3.1 forbids in content
