@@ -90,14 +90,19 @@ func logicalLines(data []byte) []*Line {
 		no++
 		var unfolded strings.Builder
 		unfolded.Write(text)
+		var blanks, lost []int
 		prop := len(text) > 0 && !isBeginEnd(text)
 		for len(text) > 0 && len(rest) > 0 {
 			skip, lines, next := emptyLinesBeforeFold(rest)
 			switch {
 			case isFold(next):
 				unfolded.Write(next[1:])
+				if lines > 1 {
+					blanks = append(blanks, no)
+				}
 			case prop && len(next) > 0 && !startsContentLine(next):
 				unfolded.Write(next)
+				lost = append(lost, no)
 			default:
 				skip = 0
 			}
@@ -108,7 +113,9 @@ func logicalLines(data []byte) []*Line {
 			no += lines
 			rest = rest[skip:]
 		}
-		out = append(out, newLine(first, data[:n], unfolded.String()))
+		l := newLine(first, data[:n], unfolded.String())
+		l.blanks, l.lost = blanks, lost
+		out = append(out, l)
 		data = data[n:]
 	}
 	return out

@@ -234,6 +234,10 @@ type Line struct {
 	raw  []byte
 	text string
 	name string
+	// blanks and lost are the physical lines where the line continues
+	// after empty lines, and over a line that lost its folding space:
+	// repairs Parse reports as warnings.
+	blanks, lost []int
 }
 
 func newLine(no int, raw []byte, text string) *Line {
