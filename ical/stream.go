@@ -110,7 +110,7 @@ func IndexStream(r io.Reader) (*StreamIndex, error) {
 			break
 		}
 		if lr.no == 1 {
-			text = bytes.TrimPrefix(text, []byte("\xef\xbb\xbf"))
+			text, _ = trimBOM(text)
 		}
 		switch {
 		case len(text) == 0:
