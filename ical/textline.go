@@ -305,6 +305,14 @@ func (l *Line) set(text string) {
 	l.text, l.name = text, lineName(text)
 }
 
+// Normalized returns the line's physical lines each ended by CRLF,
+// empty ones dropped, folding kept.
+func (l *Line) Normalized() string {
+	var b bytes.Buffer
+	l.crlf(&b)
+	return b.String()
+}
+
 // crlf appends the line's non-empty physical lines to b, each ended
 // with CRLF, folding kept.
 func (l *Line) crlf(b *bytes.Buffer) {

@@ -1,6 +1,12 @@
 package ical
 
-import "bytes"
+import (
+	"bytes"
+	"sort"
+	"strings"
+
+	goical "github.com/emersion/go-ical"
+)
 
 // TopLevel returns the components directly inside the VCALENDARs of data
 // (VEVENT, VTODO, VTIMEZONE…), as a Doc reads them: a stored object's
@@ -38,6 +44,38 @@ func InsertTimezones(data []byte, vtimezones []string) []byte {
 	}
 	cal.Components()[0].InsertBefore(add.Bytes())
 	return doc.Bytes()
+}
+
+// AddMissingTimezones implements the server side of RFC 7809 §3.1:
+// clients may leave out the VTIMEZONEs of zones the server knows (Kalends
+// advertises calendar-no-timezone), and every object the server hands
+// out must carry the VTIMEZONEs it references. For each of tzids (the
+// TZIDs cal's components reference, cal being data parsed) that cal has
+// no VTIMEZONE for, one is written from the tz database (VTimezone) and
+// inserted with InsertTimezones, in TZID order. UTC and zones that
+// cannot be resolved (indexed as floating) get none. It returns data
+// itself when nothing is missing.
+func AddMissingTimezones(data []byte, cal *goical.Calendar, tzids []string) []byte {
+	have := map[string]bool{}
+	for _, c := range cal.Children {
+		if p := c.Props.Get("TZID"); c.Name == goical.CompTimezone && p != nil {
+			have[p.Value] = true
+		}
+	}
+	var add []string
+	for _, id := range tzids {
+		if have[id] || strings.EqualFold(id, "UTC") {
+			continue
+		}
+		loc, err := ResolveTZID(cal, id)
+		if err != nil {
+			continue
+		}
+		have[id] = true
+		add = append(add, VTimezone(loc, id))
+	}
+	sort.Strings(add)
+	return InsertTimezones(data, add)
 }
 
 // CalendarTimezoneID returns the TZID of the first VTIMEZONE of a

@@ -95,3 +95,26 @@ func TestWrapBareComponents(t *testing.T) {
 		}
 	}
 }
+
+// TestAddMissingTimezones: a referenced zone without VTIMEZONE gets one
+// from the tz database before the first component; present, UTC and
+// unknown zones get none.
+func TestAddMissingTimezones(t *testing.T) {
+	in := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n" + textZone[strings.Index(textZone, "BEGIN:VTIMEZONE"):strings.Index(textZone, "BEGIN:VEVENT")] +
+		"BEGIN:VEVENT\r\nUID:1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=America/New_York:20270101T100000\r\n" +
+		"DTEND;TZID=Europe/Berlin:20270101T200000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	cal, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := AddMissingTimezones([]byte(in), cal, []string{"America/New_York", "Europe/Berlin", "UTC", "Nowhere/Unknown"})
+	ny, _ := ResolveTZID(nil, "America/New_York")
+	want := strings.Replace(in, "BEGIN:VTIMEZONE", VTimezone(ny, "America/New_York")+"BEGIN:VTIMEZONE", 1)
+	if string(out) != want {
+		t.Fatalf("got\n%s", out)
+	}
+	data := []byte(in)
+	if got := AddMissingTimezones(data, cal, []string{"Europe/Berlin", "UTC"}); &got[0] != &data[0] {
+		t.Fatal("nothing missing, yet a new slice")
+	}
+}
