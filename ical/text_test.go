@@ -270,6 +270,21 @@ func TestLineParams(t *testing.T) {
 	}
 }
 
+// TestNewLine: a line the server writes is folded at 75 octets with
+// CRLF, and reads back as written.
+func TestNewLine(t *testing.T) {
+	l := NewLine("FREEBUSY;FBTYPE=BUSY:" + strings.Repeat("20270101T000000Z/PT1H,", 4))
+	if got := l.Normalized(); got != string(l.Raw()) || !strings.Contains(got, "\r\n ") || l.Name() != "FREEBUSY" || l.Param("fbtype") != "BUSY" {
+		t.Fatalf("NewLine: %q", got)
+	}
+	if !l.SetValue("20270101T000000Z/PT1H") || string(l.Raw()) != "FREEBUSY;FBTYPE=BUSY:20270101T000000Z/PT1H\r\n" {
+		t.Fatalf("SetValue: %q", l.Raw())
+	}
+	if NewLine("NOCOLON").SetValue("x") {
+		t.Fatal("SetValue on a line without colon")
+	}
+}
+
 // TestParseToleratesBOM pins that Parse skips a leading byte-order mark
 // (Outlook writes one) and reads the calendar after it.
 func TestParseToleratesBOM(t *testing.T) {

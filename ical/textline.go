@@ -240,6 +240,12 @@ type Line struct {
 	blanks, lost []int
 }
 
+// NewLine returns a content line the server writes: content (unfolded,
+// without line ending) folded at 75 octets, CRLF-terminated.
+func NewLine(content string) *Line {
+	return newLine(0, []byte(foldWith(content, "\r\n")), content)
+}
+
 func newLine(no int, raw []byte, text string) *Line {
 	return &Line{No: no, raw: raw, text: text, name: lineName(text)}
 }
