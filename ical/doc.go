@@ -26,6 +26,11 @@
 //
 // The package never stores or re-encodes data: callers keep the bytes they
 // received, because go-ical's encoder reorders properties and does not fold.
+// Whatever must read or change stored text (split a calendar into its
+// components, add VTIMEZONEs, set SCHEDULE-STATUS, drop alarms) goes
+// through the text model, ParseText and its Doc, Comp and Line: one reader
+// of content lines (textline.go) for folding, line endings, a byte-order
+// mark, quoted parameters and case, which Parse and IndexStream share.
 package ical
 
 import _ "time/tzdata" // zones must resolve even on hosts without /usr/share/zoneinfo

@@ -69,64 +69,100 @@ func InspectExpand(cal *goical.Calendar, end time.Time, opts Options) (*Info, []
 // inspect implements Inspect; it also returns the occurrences it expanded
 // to find the span, complete when they are all of them.
 func inspect(cal *goical.Calendar, c *ctx) (*Info, []Instance, bool, error) {
-	if cal == nil || cal.Component == nil || cal.Name != "VCALENDAR" {
-		return nil, nil, false, &Error{Condition: CondValidData, Reason: "not a VCALENDAR object"}
-	}
-	if cal.Props.Get("METHOD") != nil {
-		return nil, nil, false, objErr("METHOD is not allowed in a calendar object resource")
-	}
-	var comps []*goical.Component
-	for _, comp := range cal.Children {
-		switch {
-		case comp.Name == "VTIMEZONE":
-			if p := comp.Props.Get("TZID"); p == nil || strings.TrimSpace(p.Value) == "" {
-				return nil, nil, false, &Error{Condition: CondValidData, Reason: "VTIMEZONE without TZID"}
-			}
-		case isSchedulable(comp.Name):
-			comps = append(comps, comp)
-		case strings.HasPrefix(comp.Name, "X-"):
-			// Experimental components are kept and ignored.
-		default:
-			return nil, nil, false, objErr("component %s is not allowed at the top level of a calendar object", comp.Name)
-		}
-	}
-	if len(comps) == 0 {
-		return nil, nil, false, objErr("calendar object holds no VEVENT, VTODO, VJOURNAL or VFREEBUSY")
+	comps, err := objectComponents(cal)
+	if err != nil {
+		return nil, nil, false, err
 	}
 	info := &Info{Component: comps[0].Name}
-	rids := map[string]bool{}
-	for _, comp := range comps {
-		if comp.Name != info.Component {
-			return nil, nil, false, objErr("calendar object mixes %s and %s components", info.Component, comp.Name)
-		}
-		uid := ""
-		if p := comp.Props.Get("UID"); p != nil {
-			uid = strings.TrimSpace(p.Value)
-		}
-		if uid == "" {
-			return nil, nil, false, &Error{Condition: CondValidData, Reason: comp.Name + " has no UID"}
-		}
-		if info.UID == "" {
-			info.UID = uid
-		} else if uid != info.UID {
-			return nil, nil, false, objErr("calendar object holds more than one UID (%q and %q)", info.UID, uid)
-		}
-		if comp.Name == "VEVENT" && comp.Props.Get("DTSTART") == nil {
-			return nil, nil, false, &Error{Condition: CondValidData, Reason: "VEVENT has no DTSTART"}
-		}
-		if p := comp.Props.Get("RECURRENCE-ID"); p != nil {
-			k := strings.TrimSpace(p.Value) + "\x00" + p.Params.Get("TZID")
-			if rids[k] {
-				return nil, nil, false, objErr("RECURRENCE-ID %s appears twice", p.Value)
-			}
-			rids[k] = true
-		}
+	if err := checkOneObject(comps, info); err != nil {
+		return nil, nil, false, err
 	}
 	all, err := collectSeries(cal)
 	if err != nil {
 		return nil, nil, false, err
 	}
 	s := all[0]
+	c.summarize(s, info)
+	spanned, complete, err := c.span(s, info)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	info.Timezones = referencedTZIDs(comps)
+	return info, spanned, complete, nil
+}
+
+// objectComponents checks the VCALENDAR of a calendar object resource
+// (RFC 4791 §4.1: no METHOD; besides VTIMEZONEs with a TZID and X-
+// components, only components of the calendar kinds, at least one) and
+// returns those components.
+func objectComponents(cal *goical.Calendar) ([]*goical.Component, error) {
+	if cal == nil || cal.Component == nil || cal.Name != "VCALENDAR" {
+		return nil, &Error{Condition: CondValidData, Reason: "not a VCALENDAR object"}
+	}
+	if cal.Props.Get("METHOD") != nil {
+		return nil, objErr("METHOD is not allowed in a calendar object resource")
+	}
+	var comps []*goical.Component
+	for _, comp := range cal.Children {
+		switch {
+		case comp.Name == "VTIMEZONE":
+			if p := comp.Props.Get("TZID"); p == nil || strings.TrimSpace(p.Value) == "" {
+				return nil, &Error{Condition: CondValidData, Reason: "VTIMEZONE without TZID"}
+			}
+		case isSchedulable(comp.Name):
+			comps = append(comps, comp)
+		case strings.HasPrefix(comp.Name, "X-"):
+			// Experimental components are kept and ignored.
+		default:
+			return nil, objErr("component %s is not allowed at the top level of a calendar object", comp.Name)
+		}
+	}
+	if len(comps) == 0 {
+		return nil, objErr("calendar object holds no VEVENT, VTODO, VJOURNAL or VFREEBUSY")
+	}
+	return comps, nil
+}
+
+// checkOneObject checks that comps make one object (RFC 4791 §4.1): one
+// component type, one UID (set in info), each RECURRENCE-ID once, and a
+// DTSTART on every VEVENT.
+func checkOneObject(comps []*goical.Component, info *Info) error {
+	rids := map[string]bool{}
+	for _, comp := range comps {
+		if comp.Name != info.Component {
+			return objErr("calendar object mixes %s and %s components", info.Component, comp.Name)
+		}
+		uid := ""
+		if p := comp.Props.Get("UID"); p != nil {
+			uid = strings.TrimSpace(p.Value)
+		}
+		if uid == "" {
+			return &Error{Condition: CondValidData, Reason: comp.Name + " has no UID"}
+		}
+		if info.UID == "" {
+			info.UID = uid
+		} else if uid != info.UID {
+			return objErr("calendar object holds more than one UID (%q and %q)", info.UID, uid)
+		}
+		if comp.Name == "VEVENT" && comp.Props.Get("DTSTART") == nil {
+			return &Error{Condition: CondValidData, Reason: "VEVENT has no DTSTART"}
+		}
+		if p := comp.Props.Get("RECURRENCE-ID"); p != nil {
+			k := strings.TrimSpace(p.Value) + "\x00" + p.Params.Get("TZID")
+			if rids[k] {
+				return objErr("RECURRENCE-ID %s appears twice", p.Value)
+			}
+			rids[k] = true
+		}
+	}
+	return nil
+}
+
+// summarize fills what info says of the object as a whole from its
+// master, or from its first override when it has none (a resource of
+// overrides only): organizer, sequence, status, transparency, and the
+// master's start, end and kind of time.
+func (c *ctx) summarize(s *series, info *Info) {
 	main := s.master
 	info.HasMaster = main != nil
 	if main == nil {
@@ -149,12 +185,6 @@ func inspect(cal *goical.Calendar, c *ctx) (*Info, []Instance, bool, error) {
 		}
 		info.End = c.endFor(main, a.wall, st, loc).UTC()
 	}
-	spanned, complete, err := c.span(s, info)
-	if err != nil {
-		return nil, nil, false, err
-	}
-	info.Timezones = referencedTZIDs(comps)
-	return info, spanned, complete, nil
 }
 
 // span fills FirstStart and LastEnd. Unbounded series need only their

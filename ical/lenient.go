@@ -30,28 +30,6 @@ func truncate(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// startsContentLine reports whether a physical line can begin a content
-// line: a name followed by ";", ":" or "=" (the last for the "NAME=value"
-// typo that line() reports itself), or a bare name, which line() rejects.
-// Anything else ("l Latham;CUTYPE=...", "<p>text") cannot, so after a
-// property it is a continuation that lost its folding space.
-func startsContentLine(b []byte) bool {
-	i := 0
-	for i < len(b) && isNameChar(b[i]) {
-		i++
-	}
-	if i == 0 {
-		return false
-	}
-	return i == len(b) || b[i] == ';' || b[i] == ':' || b[i] == '='
-}
-
-// isBeginEnd reports a BEGIN: or END: line, which no fold can continue.
-func isBeginEnd(b []byte) bool {
-	s := strings.ToUpper(string(b[:min(len(b), 6)]))
-	return strings.HasPrefix(s, "BEGIN:") || strings.HasPrefix(s, "END:")
-}
-
 // oneTypo reports whether a and b differ by one edit: a changed, added or
 // removed letter, or two adjacent letters swapped (VTOOD for VTODO).
 func oneTypo(a, b string) bool {

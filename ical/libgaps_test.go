@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +22,22 @@ func TestGapGoICalTZIDIsLoadLocationOnly(t *testing.T) {
 	}
 	if _, err := ResolveTZID(nil, "W. Europe Standard Time"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// go-ical's decoder refuses a leading byte-order mark ("expected BEGIN
+// property, got \ufeffBEGIN"); Parse and ParseText skip it.
+func TestGapGoICalRefusesBOM(t *testing.T) {
+	data := utf8BOM + "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:1\r\n" +
+		"DTSTAMP:20260101T000000Z\r\nDTSTART:20260101T000000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	if _, err := goical.NewDecoder(strings.NewReader(data)).Decode(); err == nil {
+		t.Fatal("go-ical now reads a leading BOM")
+	}
+	if _, err := Parse([]byte(data)); err != nil {
+		t.Fatal(err)
+	}
+	if ParseText([]byte(data)).Calendar() == nil {
+		t.Fatal("ParseText does not see the VCALENDAR after a BOM")
 	}
 }
 

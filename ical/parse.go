@@ -85,7 +85,7 @@ func ParseStream(data []byte) ([]*goical.Calendar, error) {
 // repaired (see ParseWithWarnings). Warnings are returned with an error
 // too: they can help explain it.
 func ParseStreamWithWarnings(data []byte) ([]*goical.Calendar, []Warning, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	data, _ = trimBOM(data)
 	p := parser{}
 	if err := p.run(data); err != nil {
 		return nil, p.warns, err
@@ -109,103 +109,52 @@ func (p *parser) warn(line int, format string, args ...any) {
 	p.warns = append(p.warns, Warning{Line: line, Reason: fmt.Sprintf(format, args...)})
 }
 
-// physLine is one physical line without its terminator.
-type physLine struct {
-	text []byte
-	no   int
-}
-
-func splitPhysical(data []byte) []physLine {
-	var out []physLine
-	for no := 1; len(data) > 0; no++ {
-		var raw []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			raw, data = data[:i], data[i+1:]
-		} else {
-			raw, data = data, nil
-		}
-		out = append(out, physLine{bytes.TrimSuffix(raw, []byte("\r")), no})
-	}
-	return out
-}
-
-func isFold(b []byte) bool { return len(b) > 0 && (b[0] == ' ' || b[0] == '\t') }
-
-// run splits data into logical (unfolded) content lines, remembering the
-// physical line each starts on, and feeds them to line.
+// run reads data's content lines (logicalLines: unfolded, with the
+// repairs of lost folds and empty lines inside folds) and feeds them to
+// line, reporting those repairs as warnings.
 func (p *parser) run(data []byte) error {
-	lines := splitPhysical(data)
-	var cur strings.Builder
-	curLine := 0
-	curIsProp := false // the pending line is a property, not BEGIN/END
-	flush := func() error {
-		if curLine == 0 {
-			return nil
-		}
-		err := p.line(cur.String(), curLine)
-		cur.Reset()
-		curLine = 0
-		return err
-	}
-	for k := 0; k < len(lines); k++ {
-		raw, lineNo := lines[k].text, lines[k].no
-		if len(raw) == 0 {
+	lines := logicalLines(data)
+	for i, l := range lines {
+		if l.text == "" {
 			// RFC 5545 has no empty content lines, but exporters
 			// (Exchange, Google, libical) write them between and even
-			// inside components; they carry nothing, so they are skipped.
-			// When a continuation line follows, the empty lines sit
-			// inside a folded line: dropping them keeps the fold.
-			n := k
-			for n < len(lines) && len(lines[n].text) == 0 {
-				n++
+			// inside components; they carry nothing, so they are skipped
+			// (one warning for a run of them).
+			if len(p.stack) > 0 && (i == 0 || lines[i-1].text != "") {
+				p.warn(l.No, "empty line inside %s ignored", p.stack[len(p.stack)-1].Name)
 			}
-			if curLine != 0 && n < len(lines) && isFold(lines[n].text) {
-				p.warn(lineNo, "empty line inside a folded content line ignored")
-				k = n - 1
-				continue
-			}
-			if err := flush(); err != nil {
-				return err
-			}
-			if len(p.stack) > 0 {
-				p.warn(lineNo, "empty line inside %s ignored", p.stack[len(p.stack)-1].Name)
-			}
-			k = n - 1
 			continue
 		}
-		if isFold(raw) {
-			if curLine == 0 {
-				return dataErr(lineNo, "continuation line without a preceding content line")
-			}
-			cur.Write(raw[1:])
-			continue
+		if isFold([]byte(l.text)) {
+			return dataErr(l.No, "continuation line without a preceding content line")
 		}
-		if curLine != 0 && curIsProp && !startsContentLine(raw) {
+		for _, no := range l.blanks {
+			p.warn(no, "empty line inside a folded content line ignored")
+		}
+		for _, no := range l.lost {
 			// A fold that lost its leading space: what follows the
 			// break cannot begin a content line, and the line before is
 			// a property value it can continue.
-			p.warn(lineNo, "line without leading space read as the continuation of line %d", curLine)
-			cur.Write(raw)
-			continue
+			p.warn(no, "line without leading space read as the continuation of line %d", l.No)
 		}
-		if err := flush(); err != nil {
+		if err := p.line(l.text, l.No); err != nil {
 			return err
 		}
-		cur.Write(raw)
-		curLine = lineNo
-		curIsProp = !isBeginEnd(raw)
-	}
-	if err := flush(); err != nil {
-		return err
 	}
 	if len(p.stack) > 0 {
-		return dataErr(len(lines), "missing END:%s", p.stack[len(p.stack)-1].Name)
+		return dataErr(physicalLines(data), "missing END:%s", p.stack[len(p.stack)-1].Name)
 	}
 	return nil
 }
 
-func isNameChar(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-'
+// physicalLines counts data's physical lines, the last one unterminated
+// or not.
+func physicalLines(data []byte) int {
+	n := bytes.Count(data, []byte("\n"))
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
+	}
+	return n
 }
 
 // hasCTL reports control characters RFC 5545 §3.1 forbids in content

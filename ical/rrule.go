@@ -85,18 +85,12 @@ func parseRecur(s string) (*recur, error) {
 		return nil, errors.New("empty rule")
 	}
 	r := &recur{interval: 1, wkst: rrule.MO}
-	hasFreq := false
-	for _, part := range strings.Split(s, ";") {
-		if k, v, ok := strings.Cut(part, "="); ok && strings.EqualFold(strings.TrimSpace(k), "RSCALE") {
-			v = strings.ToUpper(strings.TrimSpace(v))
-			if v == "" || strings.IndexFunc(v, func(c rune) bool { return c > 127 || !isNameChar(byte(c)) }) >= 0 {
-				return nil, fmt.Errorf("invalid RSCALE %q", v)
-			}
-			if v != "GREGORIAN" {
-				r.rscale = v
-			}
-		}
+	// RSCALE first: it decides how BYMONTH reads, wherever it stands.
+	var err error
+	if r.rscale, err = readRScale(s); err != nil {
+		return nil, err
 	}
+	hasFreq := false
 	for _, part := range strings.Split(s, ";") {
 		if part == "" {
 			continue // tolerated trailing ";" (libical, Outlook)
@@ -107,80 +101,10 @@ func parseRecur(s string) (*recur, error) {
 		}
 		k = strings.ToUpper(strings.TrimSpace(k))
 		v = strings.ToUpper(strings.TrimSpace(v))
-		var err error
-		switch k {
-		case "FREQ":
-			r.freq, ok = freqNames[v]
-			if !ok {
-				return nil, fmt.Errorf("unknown FREQ %q", v)
-			}
-			hasFreq = true
-		case "INTERVAL":
-			r.interval, err = strconv.Atoi(v)
-			if err != nil || r.interval < 1 || r.interval > maxInterval {
-				return nil, fmt.Errorf("invalid INTERVAL %q", v)
-			}
-		case "COUNT":
-			r.count, err = strconv.Atoi(v)
-			if err != nil || r.count < 1 || r.count > maxCount {
-				return nil, fmt.Errorf("invalid COUNT %q", v)
-			}
-		case "UNTIL":
-			u, err := parseTimeValue(v, "", "")
-			if err != nil {
-				return nil, fmt.Errorf("invalid UNTIL %q", v)
-			}
-			r.until = &u
-		case "BYSECOND":
-			r.bysecond, err = parseIntList(k, v, 0, 60, false)
-		case "BYMINUTE":
-			r.byminute, err = parseIntList(k, v, 0, 59, false)
-		case "BYHOUR":
-			r.byhour, err = parseIntList(k, v, 0, 23, false)
-		case "BYMONTHDAY":
-			r.bymonthday, err = parseIntList(k, v, 1, 31, true)
-		case "BYYEARDAY":
-			r.byyearday, err = parseIntList(k, v, 1, 366, true)
-		case "BYWEEKNO":
-			r.byweekno, err = parseIntList(k, v, 1, 53, true)
-		case "BYMONTH":
-			if r.rscale != "" {
-				// RFC 7529 §4.2: leap months are written "5L"; the
-				// months are not used, since the rule is not computed.
-				v = strings.ReplaceAll(v, "L", "")
-			}
-			r.bymonth, err = parseIntList(k, v, 1, 13, false)
-			if err == nil && r.rscale == "" && slicesMax(r.bymonth) > 12 {
-				err = fmt.Errorf("BYMONTH value %d out of range", slicesMax(r.bymonth))
-			}
-		case "BYSETPOS":
-			r.bysetpos, err = parseIntList(k, v, 1, 366, true)
-		case "BYDAY":
-			r.byday, err = parseByDay(v)
-		case "WKST":
-			r.wkst, ok = dayNames[v]
-			if !ok {
-				return nil, fmt.Errorf("invalid WKST %q", v)
-			}
-		case "RSCALE":
-			// Read by the first pass.
-		case "SKIP":
-			// RFC 7529: only meaningful with a non-Gregorian RSCALE or
-			// invalid dates; the Gregorian default (OMIT) is what we do.
-			if v != "OMIT" && v != "BACKWARD" && v != "FORWARD" {
-				return nil, fmt.Errorf("invalid SKIP %q", v)
-			}
-			if v != "OMIT" {
-				r.skip = v
-			}
-		default:
-			if !strings.HasPrefix(k, "X-") {
-				return nil, fmt.Errorf("unknown rule part %q", k)
-			}
-		}
-		if err != nil {
+		if err := r.setPart(k, v); err != nil {
 			return nil, err
 		}
+		hasFreq = hasFreq || k == "FREQ"
 	}
 	if !hasFreq {
 		return nil, errors.New("rule has no FREQ")
@@ -192,6 +116,129 @@ func parseRecur(s string) (*recur, error) {
 		return nil, errors.New("BYWEEKNO combined with BYMONTHDAY is not supported")
 	}
 	return r, nil
+}
+
+// readRScale returns the rule's non-Gregorian RSCALE (RFC 7529), "" for
+// none or GREGORIAN.
+func readRScale(s string) (string, error) {
+	rscale := ""
+	for _, part := range strings.Split(s, ";") {
+		if k, v, ok := strings.Cut(part, "="); ok && strings.EqualFold(strings.TrimSpace(k), "RSCALE") {
+			v = strings.ToUpper(strings.TrimSpace(v))
+			if v == "" || strings.IndexFunc(v, func(c rune) bool { return c > 127 || !isNameChar(byte(c)) }) >= 0 {
+				return "", fmt.Errorf("invalid RSCALE %q", v)
+			}
+			if v != "GREGORIAN" {
+				rscale = v
+			}
+		}
+	}
+	return rscale, nil
+}
+
+// setPart reads one rule part, its name and value in upper case.
+func (r *recur) setPart(k, v string) error {
+	switch k {
+	case "FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST":
+		return r.setBoundPart(k, v)
+	case "RSCALE":
+		return nil // read by readRScale
+	case "SKIP":
+		// RFC 7529: only meaningful with a non-Gregorian RSCALE or
+		// invalid dates; the Gregorian default (OMIT) is what we do.
+		if v != "OMIT" && v != "BACKWARD" && v != "FORWARD" {
+			return fmt.Errorf("invalid SKIP %q", v)
+		}
+		if v != "OMIT" {
+			r.skip = v
+		}
+		return nil
+	}
+	if strings.HasPrefix(k, "BY") {
+		return r.setByPart(k, v)
+	}
+	if !strings.HasPrefix(k, "X-") {
+		return fmt.Errorf("unknown rule part %q", k)
+	}
+	return nil
+}
+
+// setBoundPart reads the parts that say how often and how long a rule
+// recurs: FREQ, INTERVAL, COUNT, UNTIL and WKST.
+func (r *recur) setBoundPart(k, v string) error {
+	var err error
+	ok := true
+	switch k {
+	case "FREQ":
+		if r.freq, ok = freqNames[v]; !ok {
+			return fmt.Errorf("unknown FREQ %q", v)
+		}
+	case "INTERVAL":
+		r.interval, err = strconv.Atoi(v)
+		if err != nil || r.interval < 1 || r.interval > maxInterval {
+			return fmt.Errorf("invalid INTERVAL %q", v)
+		}
+	case "COUNT":
+		r.count, err = strconv.Atoi(v)
+		if err != nil || r.count < 1 || r.count > maxCount {
+			return fmt.Errorf("invalid COUNT %q", v)
+		}
+	case "UNTIL":
+		u, err := parseTimeValue(v, "", "")
+		if err != nil {
+			return fmt.Errorf("invalid UNTIL %q", v)
+		}
+		r.until = &u
+	case "WKST":
+		if r.wkst, ok = dayNames[v]; !ok {
+			return fmt.Errorf("invalid WKST %q", v)
+		}
+	}
+	return nil
+}
+
+// setByPart reads a BYxxx part, each number checked against its range
+// (RFC 5545 §3.3.10).
+func (r *recur) setByPart(k, v string) error {
+	var err error
+	switch k {
+	case "BYSECOND":
+		r.bysecond, err = parseIntList(k, v, 0, 60, false)
+	case "BYMINUTE":
+		r.byminute, err = parseIntList(k, v, 0, 59, false)
+	case "BYHOUR":
+		r.byhour, err = parseIntList(k, v, 0, 23, false)
+	case "BYMONTHDAY":
+		r.bymonthday, err = parseIntList(k, v, 1, 31, true)
+	case "BYYEARDAY":
+		r.byyearday, err = parseIntList(k, v, 1, 366, true)
+	case "BYWEEKNO":
+		r.byweekno, err = parseIntList(k, v, 1, 53, true)
+	case "BYMONTH":
+		r.bymonth, err = r.parseByMonth(v)
+	case "BYSETPOS":
+		r.bysetpos, err = parseIntList(k, v, 1, 366, true)
+	case "BYDAY":
+		r.byday, err = parseByDay(v)
+	default:
+		return fmt.Errorf("unknown rule part %q", k)
+	}
+	return err
+}
+
+// parseByMonth reads BYMONTH: 1 to 12, or with a non-Gregorian RSCALE up
+// to 13 and leap months.
+func (r *recur) parseByMonth(v string) ([]int, error) {
+	if r.rscale != "" {
+		// RFC 7529 §4.2: leap months are written "5L"; the months are
+		// not used, since the rule is not computed.
+		v = strings.ReplaceAll(v, "L", "")
+	}
+	months, err := parseIntList("BYMONTH", v, 1, 13, false)
+	if err == nil && r.rscale == "" && slicesMax(months) > 12 {
+		err = fmt.Errorf("BYMONTH value %d out of range", slicesMax(months))
+	}
+	return months, err
 }
 
 func slicesMax(l []int) int {

@@ -42,6 +42,9 @@ func TestSetParam(t *testing.T) {
 			"BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nATTENDEE;SCHEDULE-STATUS=5.1:mailto:dave@elsewhere.example\r\nEND:VTODO\r\nEND:VCALENDAR\r\n", "", 0},
 		{"other component",
 			"BEGIN:VCALENDAR\r\nBEGIN:VJOURNAL\r\nATTENDEE:mailto:dave@elsewhere.example\r\nEND:VJOURNAL\r\nEND:VCALENDAR\r\n", "", 0},
+		{"BOM, lower case names",
+			"\ufeffbegin:vcalendar\r\nbegin:vevent\r\nattendee:mailto:dave@elsewhere.example\r\nend:vevent\r\nend:vcalendar\r\n",
+			"\ufeffbegin:vcalendar\r\nbegin:vevent\r\nattendee;SCHEDULE-STATUS=5.1:mailto:dave@elsewhere.example\r\nend:vevent\r\nend:vcalendar\r\n", 1},
 		{"broken parameter left alone",
 			"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nATTENDEE;CN=\"unterminated:mailto:dave@elsewhere.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "", 0},
 	}

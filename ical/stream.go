@@ -110,7 +110,7 @@ func IndexStream(r io.Reader) (*StreamIndex, error) {
 			break
 		}
 		if lr.no == 1 {
-			text = bytes.TrimPrefix(text, []byte("\xef\xbb\xbf"))
+			text, _ = trimBOM(text)
 		}
 		switch {
 		case len(text) == 0:
@@ -552,69 +552,6 @@ func (s *streamScanner) finish(lastLine int) {
 		sort.Slice(s.ix.Problems, func(i, j int) bool { return s.ix.Problems[i].Line < s.ix.Problems[j].Line })
 	}
 	s.byUID, s.uidLine, s.headers, s.tzids, s.derived, s.badZones = nil, nil, nil, nil, nil, nil
-}
-
-// splitContentLine splits "NAME;params:value" into the upper-case name,
-// the parameters (with their leading ';') and the value. A colon inside a
-// quoted parameter value does not end the parameters.
-func splitContentLine(s string) (name, params, value string) {
-	i := 0
-	for i < len(s) && isNameChar(s[i]) {
-		i++
-	}
-	name = strings.ToUpper(s[:i])
-	quoted := false
-	for j := i; j < len(s); j++ {
-		switch s[j] {
-		case '"':
-			quoted = !quoted
-		case ':':
-			if !quoted {
-				return name, s[i:j], s[j+1:]
-			}
-		}
-	}
-	return name, s[i:], ""
-}
-
-// paramValue returns the first value of parameter name in params
-// (";A=x;B="y""), "" when absent.
-func paramValue(params, name string) string {
-	for params != "" {
-		params = strings.TrimPrefix(params, ";")
-		eq := strings.IndexByte(params, '=')
-		if eq < 0 {
-			return ""
-		}
-		pname, rest := params[:eq], params[eq+1:]
-		var v string
-		if strings.HasPrefix(rest, `"`) {
-			end := strings.IndexByte(rest[1:], '"')
-			if end < 0 {
-				return ""
-			}
-			v, rest = rest[1:1+end], rest[2+end:]
-		} else {
-			end := strings.IndexAny(rest, ";,")
-			if end < 0 {
-				end = len(rest)
-			}
-			v, rest = rest[:end], rest[end:]
-		}
-		if strings.EqualFold(pname, name) {
-			return v
-		}
-		// Skip further values of a multi-valued parameter.
-		for strings.HasPrefix(rest, ",") {
-			end := strings.IndexByte(rest, ';')
-			if end < 0 {
-				return ""
-			}
-			rest = rest[end:]
-		}
-		params = rest
-	}
-	return ""
 }
 
 func containsString(l []string, s string) bool {

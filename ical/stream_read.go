@@ -86,17 +86,12 @@ func (t *ObjectText) copyRange(b *bytes.Buffer, ra io.ReaderAt, c streamComp, ex
 		return err
 	}
 	if c.start == 0 {
-		buf = bytes.TrimPrefix(buf, []byte("\xef\xbb\xbf"))
+		buf, _ = trimBOM(buf)
 	}
 	no := c.line
 	for len(buf) > 0 {
 		var line []byte
-		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
-			line, buf = buf[:i], buf[i+1:]
-		} else {
-			line, buf = buf, nil
-		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
+		_, line, buf = nextPhysical(buf)
 		if len(line) > 0 {
 			b.Write(line)
 			b.WriteString("\r\n")

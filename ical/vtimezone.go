@@ -83,85 +83,127 @@ func vtimezoneKey(vt *goical.Component, name string) string {
 // sub-component's TZOFFSETFROM as RFC 5545 §3.6.5 prescribes. first is the
 // offset in force before the first transition.
 func vtimezoneTransitions(vt *goical.Component) ([]transition, transition, error) {
-	var trans []transition
-	limit := time.Date(vtzLastYear, 12, 31, 23, 59, 59, 0, time.UTC)
+	var on onsets
 	for _, sub := range vt.Children {
 		if sub.Name != "STANDARD" && sub.Name != "DAYLIGHT" {
 			continue
 		}
-		fromP, toP, startP := sub.Props.Get("TZOFFSETFROM"), sub.Props.Get("TZOFFSETTO"), sub.Props.Get("DTSTART")
-		if fromP == nil || toP == nil || startP == nil {
-			return nil, transition{}, errors.New("VTIMEZONE sub-component lacks DTSTART or offsets")
-		}
-		from, err1 := parseUTCOffset(fromP.Value)
-		to, err2 := parseUTCOffset(toP.Value)
-		start, err3 := parseTimeValue(startP.Value, startP.Params.Get("VALUE"), "")
-		if err1 != nil || err2 != nil || err3 != nil {
-			return nil, transition{}, errors.New("invalid VTIMEZONE sub-component")
-		}
-		tr := transition{offset: to, from: from, dst: sub.Name == "DAYLIGHT"}
-		if p := sub.Props.Get("TZNAME"); p != nil {
-			tr.name = p.Value
-		}
-		add := func(wall time.Time, utc bool) {
-			if len(trans) >= maxTransitions {
-				return
-			}
-			at := wall.Unix()
-			if !utc {
-				at -= int64(from)
-			}
-			t := tr
-			t.at = at
-			trans = append(trans, t)
-		}
-		add(start.wall, start.utc)
-		for _, rp := range sub.Props.Values("RRULE") {
-			r, err := parseRecur(rp.Value)
-			if err != nil {
-				return nil, transition{}, err
-			}
-			if r.rscale != "" {
-				continue // not computed (see ruleOccurrences): the onset alone
-			}
-			opt := r.option(start.wall)
-			if r.until != nil {
-				u := r.until.wall
-				if r.until.utc {
-					u = u.Add(time.Duration(from) * time.Second) // back to local wall
-				}
-				opt.Until = u
-			} else if r.count == 0 {
-				opt.Until = limit
-			}
-			rule, err := rrule.NewRRule(opt)
-			if err != nil {
-				return nil, transition{}, err
-			}
-			next := rule.Iterator()
-			for n := 0; n < maxTransitions; n++ {
-				w, ok := next()
-				if !ok || w.After(limit) {
-					break
-				}
-				add(w, false)
-			}
-		}
-		for _, rp := range sub.Props.Values("RDATE") {
-			for _, v := range splitList(rp.Value) {
-				if tv, err := parseTimeValue(v, rp.Params.Get("VALUE"), ""); err == nil {
-					add(tv.wall, tv.utc)
-				} else if per, err := parsePeriod(v, ""); err == nil {
-					add(per.start.wall, per.start.utc)
-				}
-			}
+		if err := on.addObservance(sub); err != nil {
+			return nil, transition{}, err
 		}
 	}
-	if len(trans) == 0 {
+	if len(on) == 0 {
 		return nil, transition{}, errors.New("VTIMEZONE has no STANDARD or DAYLIGHT")
 	}
+	out, first := on.sorted()
+	return out, first, nil
+}
+
+// onsets collects transitions, at most maxTransitions of them.
+type onsets []transition
+
+// add records tr's onset at wall, a local time read in tr's TZOFFSETFROM
+// unless utc.
+func (on *onsets) add(tr transition, wall time.Time, utc bool) {
+	if len(*on) >= maxTransitions {
+		return
+	}
+	tr.at = wall.Unix()
+	if !utc {
+		tr.at -= int64(tr.from)
+	}
+	*on = append(*on, tr)
+}
+
+// addObservance adds the onsets of one STANDARD or DAYLIGHT: its DTSTART,
+// its RRULEs' occurrences and its RDATEs.
+func (on *onsets) addObservance(sub *goical.Component) error {
+	tr, start, err := readObservance(sub)
+	if err != nil {
+		return err
+	}
+	on.add(tr, start.wall, start.utc)
+	for _, rp := range sub.Props.Values("RRULE") {
+		if err := on.addRule(tr, start, rp.Value); err != nil {
+			return err
+		}
+	}
+	for _, rp := range sub.Props.Values("RDATE") {
+		for _, v := range splitList(rp.Value) {
+			if tv, err := parseTimeValue(v, rp.Params.Get("VALUE"), ""); err == nil {
+				on.add(tr, tv.wall, tv.utc)
+			} else if per, err := parsePeriod(v, ""); err == nil {
+				on.add(tr, per.start.wall, per.start.utc)
+			}
+		}
+	}
+	return nil
+}
+
+// readObservance reads what every onset of an observance shares (its
+// offsets, whether it is daylight time, its name) and its DTSTART.
+func readObservance(sub *goical.Component) (transition, timeValue, error) {
+	fromP, toP, startP := sub.Props.Get("TZOFFSETFROM"), sub.Props.Get("TZOFFSETTO"), sub.Props.Get("DTSTART")
+	if fromP == nil || toP == nil || startP == nil {
+		return transition{}, timeValue{}, errors.New("VTIMEZONE sub-component lacks DTSTART or offsets")
+	}
+	from, err1 := parseUTCOffset(fromP.Value)
+	to, err2 := parseUTCOffset(toP.Value)
+	start, err3 := parseTimeValue(startP.Value, startP.Params.Get("VALUE"), "")
+	if err1 != nil || err2 != nil || err3 != nil {
+		return transition{}, timeValue{}, errors.New("invalid VTIMEZONE sub-component")
+	}
+	tr := transition{offset: to, from: from, dst: sub.Name == "DAYLIGHT"}
+	if p := sub.Props.Get("TZNAME"); p != nil {
+		tr.name = p.Value
+	}
+	return tr, start, nil
+}
+
+// addRule adds the occurrences of an observance's RRULE up to the end of
+// vtzLastYear. The rule runs on local wall times from DTSTART, so a UTC
+// UNTIL is brought back to the wall clock of the offset before the onset.
+func (on *onsets) addRule(tr transition, start timeValue, value string) error {
+	limit := time.Date(vtzLastYear, 12, 31, 23, 59, 59, 0, time.UTC)
+	r, err := parseRecur(value)
+	if err != nil {
+		return err
+	}
+	if r.rscale != "" {
+		return nil // not computed (see ruleOccurrences): the onset alone
+	}
+	opt := r.option(start.wall)
+	if r.until != nil {
+		u := r.until.wall
+		if r.until.utc {
+			u = u.Add(time.Duration(tr.from) * time.Second) // back to local wall
+		}
+		opt.Until = u
+	} else if r.count == 0 {
+		opt.Until = limit
+	}
+	rule, err := rrule.NewRRule(opt)
+	if err != nil {
+		return err
+	}
+	next := rule.Iterator()
+	for n := 0; n < maxTransitions; n++ {
+		w, ok := next()
+		if !ok || w.After(limit) {
+			break
+		}
+		on.add(tr, w, false)
+	}
+	return nil
+}
+
+// sorted returns the onsets in time order from vtzFirstYear on, one per
+// instant (the later listed wins), and the transition in force before
+// them: the last onset before vtzFirstYear, else the first onset's
+// TZOFFSETFROM.
+func (on onsets) sorted() ([]transition, transition) {
+	trans := []transition(on)
 	sort.SliceStable(trans, func(i, j int) bool { return trans[i].at < trans[j].at })
-	// Before the first onset its TZOFFSETFROM is in force.
 	first := transition{offset: trans[0].from}
 	lo := time.Date(vtzFirstYear, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 	out := trans[:0]
@@ -177,7 +219,7 @@ func vtimezoneTransitions(vt *goical.Component) ([]transition, transition, error
 		}
 		out = append(out, t)
 	}
-	return out, first, nil
+	return out, first
 }
 
 // buildTZif encodes transitions as RFC 8536 TZif version 2 data: an empty

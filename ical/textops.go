@@ -1,0 +1,113 @@
+package ical
+
+import (
+	"bytes"
+	"sort"
+	"strings"
+
+	goical "github.com/emersion/go-ical"
+)
+
+// TopLevel returns the components directly inside the VCALENDARs of data
+// (VEVENT, VTODO, VTIMEZONE…), as a Doc reads them: a stored object's
+// text is split this way for an export, a collection GET or a feed,
+// without re-encoding it. A byte-order mark, LF line endings and
+// lower-case names are read like their usual forms; write each component
+// with Comp.Normalized to put it into a CRLF document.
+func TopLevel(data []byte) []*Comp {
+	var out []*Comp
+	for _, cal := range ParseText(data).Components() {
+		if cal.Name == "VCALENDAR" {
+			out = append(out, cal.Components()...)
+		}
+	}
+	return out
+}
+
+// InsertTimezones inserts VTIMEZONE texts (each a complete component,
+// CRLF-terminated) before the first component of data's VCALENDAR, after
+// its properties, keeping every other byte (RFC 7809 §3.1: the server
+// adds the time zones a client left out). It returns data itself when
+// there is nothing to insert or no component to insert before.
+func InsertTimezones(data []byte, vtimezones []string) []byte {
+	if len(vtimezones) == 0 {
+		return data
+	}
+	doc := ParseText(data)
+	cal := doc.Calendar()
+	if cal == nil || len(cal.Components()) == 0 {
+		return data
+	}
+	var add bytes.Buffer
+	for _, vt := range vtimezones {
+		add.WriteString(vt)
+	}
+	cal.Components()[0].InsertBefore(add.Bytes())
+	return doc.Bytes()
+}
+
+// AddMissingTimezones implements the server side of RFC 7809 §3.1:
+// clients may leave out the VTIMEZONEs of zones the server knows (Kalends
+// advertises calendar-no-timezone), and every object the server hands
+// out must carry the VTIMEZONEs it references. For each of tzids (the
+// TZIDs cal's components reference, cal being data parsed) that cal has
+// no VTIMEZONE for, one is written from the tz database (VTimezone) and
+// inserted with InsertTimezones, in TZID order. UTC and zones that
+// cannot be resolved (indexed as floating) get none. It returns data
+// itself when nothing is missing.
+func AddMissingTimezones(data []byte, cal *goical.Calendar, tzids []string) []byte {
+	have := map[string]bool{}
+	for _, c := range cal.Children {
+		if p := c.Props.Get("TZID"); c.Name == goical.CompTimezone && p != nil {
+			have[p.Value] = true
+		}
+	}
+	var add []string
+	for _, id := range tzids {
+		if have[id] || strings.EqualFold(id, "UTC") {
+			continue
+		}
+		loc, err := ResolveTZID(cal, id)
+		if err != nil {
+			continue
+		}
+		have[id] = true
+		add = append(add, VTimezone(loc, id))
+	}
+	sort.Strings(add)
+	return InsertTimezones(data, add)
+}
+
+// CalendarTimezoneID returns the TZID of the first VTIMEZONE of a
+// CalDAV calendar-timezone value (RFC 4791 §5.2.2: a VCALENDAR holding
+// one VTIMEZONE); "" when there is none.
+func CalendarTimezoneID(vcal string) string {
+	id := ""
+	ParseText([]byte(vcal)).Walk(func(c *Comp) bool {
+		if id == "" && c.Name == "VTIMEZONE" {
+			id = c.PropValue("TZID")
+		}
+		return id == ""
+	})
+	return id
+}
+
+// DropComponents removes every component named in names (VALARM…), at
+// any depth, from iCalendar text, keeping every other byte. It returns
+// data itself when there is none.
+func DropComponents(data []byte, names ...string) []byte {
+	doc := ParseText(data)
+	n := 0
+	doc.Walk(func(c *Comp) bool {
+		if containsFold(names, c.Name) {
+			c.Remove()
+			n++
+			return false
+		}
+		return true
+	})
+	if n == 0 {
+		return data
+	}
+	return doc.Bytes()
+}
