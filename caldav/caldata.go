@@ -1,7 +1,6 @@
 package caldav
 
 import (
-	"bytes"
 	"net/http"
 	"sort"
 	"strings"
@@ -32,6 +31,8 @@ func checkCalendarDataRequest(cd *dx.CalendarDataRequest) error {
 // recurrence- and free-busy-limited (§9.6.6, §9.6.7) object, subset by
 // comp/prop. Subsetting keeps the client's lines; expansion re-encodes.
 func renderCalendarData(data []byte, cd *dx.CalendarDataRequest, opts ical.Options) (string, error) {
+	// The answer is XML characters: a fold inside a character is moved.
+	data = ical.RefoldSplitCharacters(data)
 	if cd == nil || cd.Comp == nil && cd.Expand == nil && cd.LimitRecurrenceSet == nil && cd.LimitFreeBusySet == nil {
 		return string(data), nil
 	}
@@ -75,102 +76,43 @@ func renderCalendarData(data []byte, cd *dx.CalendarDataRequest, opts ical.Optio
 }
 
 // rawComp is a component as the client wrote it: its content lines in
-// order, each kept with its original folding.
+// order, each kept with its original folding (ical's text model), or
+// written anew by the server (ical.NewLine).
 type rawComp struct {
 	name     string
-	props    []rawProp
+	props    []*ical.Line
 	children []*rawComp
 }
 
-// rawProp is one content line: the unfolded text and, unless rewritten,
-// the physical lines it came from.
-type rawProp struct {
-	name string
-	line string // unfolded
-	raw  string // original lines with CRLF; "" when the line must be folded anew
+// parseRaw splits validated iCalendar text into its component tree
+// without interpreting values; nil if the text holds no VCALENDAR.
+func parseRaw(data []byte) *rawComp {
+	cal := ical.ParseText(data).Calendar()
+	if cal == nil {
+		return nil
+	}
+	return rawFromText(cal)
 }
 
-// parseRaw splits validated iCalendar text into its component tree
-// without interpreting values; nil if the text is not one VCALENDAR.
-func parseRaw(data []byte) *rawComp {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	var stack []*rawComp
-	var root *rawComp
-	var line, raw strings.Builder
-	flush := func() {
-		if line.Len() == 0 {
-			return
-		}
-		l := line.String()
-		name, _, _ := strings.Cut(l, ":")
-		name, _, _ = strings.Cut(name, ";")
-		name = strings.ToUpper(name)
-		switch {
-		case name == "BEGIN":
-			c := &rawComp{name: strings.ToUpper(strings.TrimSpace(l[6:]))}
-			if n := len(stack); n > 0 {
-				stack[n-1].children = append(stack[n-1].children, c)
-			}
-			stack = append(stack, c)
-		case name == "END" && len(stack) > 0:
-			if len(stack) == 1 {
-				root = stack[0]
-			}
-			stack = stack[:len(stack)-1]
-		case len(stack) > 0:
-			top := stack[len(stack)-1]
-			top.props = append(top.props, rawProp{name: name, line: l, raw: raw.String()})
-		}
-		line.Reset()
-		raw.Reset()
+// rawFromText copies a component of ical's text model.
+func rawFromText(c *ical.Comp) *rawComp {
+	out := &rawComp{name: c.Name, props: c.Props()}
+	for _, ch := range c.Components() {
+		out.children = append(out.children, rawFromText(ch))
 	}
-	for _, phys := range strings.Split(string(data), "\n") {
-		phys = strings.TrimSuffix(phys, "\r")
-		if phys != "" && (phys[0] == ' ' || phys[0] == '\t') && line.Len() > 0 {
-			line.WriteString(phys[1:])
-		} else {
-			flush()
-			line.WriteString(phys)
-		}
-		if phys != "" {
-			raw.WriteString(phys + "\r\n")
-		}
-	}
-	flush()
-	return root
+	return out
 }
 
 // write serializes c with CRLF line ends.
 func (c *rawComp) write(b *strings.Builder) {
 	b.WriteString("BEGIN:" + c.name + "\r\n")
 	for _, p := range c.props {
-		if p.raw != "" {
-			b.WriteString(p.raw)
-		} else {
-			ical.FoldLine(b, p.line)
-		}
+		b.WriteString(p.Normalized())
 	}
 	for _, ch := range c.children {
 		ch.write(b)
 	}
 	b.WriteString("END:" + c.name + "\r\n")
-}
-
-// valueStart returns the index of the ':' ending a content line's name
-// and parameters (colons inside quoted parameter values do not count).
-func valueStart(line string) int {
-	quoted := false
-	for i := 0; i < len(line); i++ {
-		switch line[i] {
-		case '"':
-			quoted = !quoted
-		case ':':
-			if !quoted {
-				return i
-			}
-		}
-	}
-	return len(line)
 }
 
 // subsetComp applies a C:comp request (§9.6.1). A comp element without
@@ -181,12 +123,14 @@ func subsetComp(c *rawComp, req *dx.CompRequest) *rawComp {
 	out := &rawComp{name: c.name}
 	allProps := req.AllProp || len(req.Props) == 0
 	for _, p := range c.props {
-		spec := findPropSpec(req.Props, p.name)
+		spec := findPropSpec(req.Props, p.Name())
 		switch {
-		case allProps, c.name == "VCALENDAR" && (p.name == "VERSION" || p.name == "PRODID"):
+		case allProps, c.name == "VCALENDAR" && (p.Name() == "VERSION" || p.Name() == "PRODID"):
 			out.props = append(out.props, p)
 		case spec != nil && spec.NoValue:
-			out.props = append(out.props, rawProp{name: p.name, line: p.line[:min(valueStart(p.line)+1, len(p.line))]})
+			l := ical.NewLine(p.Text())
+			l.SetValue("")
+			out.props = append(out.props, l)
 		case spec != nil:
 			out.props = append(out.props, p)
 		}
@@ -248,14 +192,13 @@ func limitFreeBusy(root *rawComp, tr *dx.TimeRange, loc *time.Location) bool {
 		if c.name != "VFREEBUSY" {
 			continue
 		}
-		var props []rawProp
+		var props []*ical.Line
 		for _, p := range c.props {
-			if p.name != "FREEBUSY" {
+			if p.Name() != "FREEBUSY" {
 				props = append(props, p)
 				continue
 			}
-			i := valueStart(p.line)
-			vals := strings.Split(p.line[min(i+1, len(p.line)):], ",")
+			vals := strings.Split(p.Value(), ",")
 			var kept []string
 			for _, v := range vals {
 				s, e, ok := parsePeriod(v, loc)
@@ -267,7 +210,9 @@ func limitFreeBusy(root *rawComp, tr *dx.TimeRange, loc *time.Location) bool {
 			case len(kept) == len(vals):
 				props = append(props, p)
 			case len(kept) > 0:
-				props = append(props, rawProp{name: p.name, line: p.line[:i+1] + strings.Join(kept, ",")})
+				l := ical.NewLine(p.Text())
+				l.SetValue(strings.Join(kept, ","))
+				props = append(props, l)
 				changed = true
 			default:
 				changed = true
@@ -302,7 +247,7 @@ func fromGoical(c *goical.Component) *rawComp {
 	})
 	for _, n := range names {
 		for _, p := range c.Props[n] {
-			out.props = append(out.props, rawProp{name: n, line: propLine(&p)})
+			out.props = append(out.props, ical.NewLine(propLine(&p)))
 		}
 	}
 	for _, ch := range c.Children {

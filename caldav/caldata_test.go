@@ -100,7 +100,7 @@ func TestFoldLine(t *testing.T) {
 		}
 	}
 	cal := "BEGIN:VCALENDAR\r\n" + b.String() + "END:VCALENDAR\r\n"
-	if root := parseRaw([]byte(cal)); root == nil || root.props[0].line != "SUMMARY:"+strings.Repeat("é", 60) {
+	if root := parseRaw([]byte(cal)); root == nil || root.props[0].Text() != "SUMMARY:"+strings.Repeat("é", 60) {
 		t.Errorf("fold does not round-trip")
 	}
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/kalends/kalends/backend"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
-	"github.com/kalends/kalends/calendar"
+	"github.com/kalends/kalends/ical"
 )
 
 // Limits advertised on calendar collections (RFC 4791 §5.2.6–5.2.8).
@@ -48,7 +48,7 @@ func registerCalendarProps() {
 		set: setTimezone})
 	register(dx.CalDAVName("calendar-timezone-id"), &propDef{kinds: calendarOnly, hidden: true,
 		get: func(pc *propCtx) (*dx.Element, error) {
-			id := calendar.TimezoneID(pc.res.cal.Timezone)
+			id := ical.CalendarTimezoneID(pc.res.cal.Timezone)
 			if id == "" {
 				return nil, nil
 			}

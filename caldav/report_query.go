@@ -127,7 +127,7 @@ func (h *Handler) queryOptions(c *backend.Calendar, q *dx.CalendarQuery) (ical.O
 			return opts, false, conditionf(http.StatusForbidden, condValidCalendarData, "C:timezone: %v", err)
 		}
 		tzcal, _ := ical.Parse([]byte(q.Timezone))
-		loc, err := ical.ResolveTZID(tzcal, calendar.TimezoneID(q.Timezone))
+		loc, err := ical.ResolveTZID(tzcal, ical.CalendarTimezoneID(q.Timezone))
 		if err != nil {
 			return opts, false, conditionf(http.StatusForbidden, condValidCalendarData, "C:timezone cannot be evaluated")
 		}

@@ -1,6 +1,6 @@
 package calendar
 
-import "strings"
+import "github.com/kalends/kalends/ical"
 
 // block is one top-level component of a VCALENDAR, as text.
 type block struct {
@@ -10,37 +10,12 @@ type block struct {
 }
 
 // splitComponents returns the components directly inside the VCALENDAR of
-// data (the stored, already validated text), without re-encoding them.
+// data (the stored text), without re-encoding them (ical.TopLevel: a
+// byte-order mark, LF line endings and lower-case names are read too).
 func splitComponents(data []byte) []block {
 	var out []block
-	var cur *strings.Builder
-	var name, tzid string
-	depth := 0
-	for _, line := range strings.SplitAfter(string(data), "\n") {
-		l := strings.TrimRight(line, "\r\n")
-		if l == "" {
-			continue
-		}
-		upper := strings.ToUpper(l)
-		if strings.HasPrefix(upper, "BEGIN:") {
-			depth++
-			if depth == 2 {
-				name, tzid, cur = strings.TrimPrefix(upper, "BEGIN:"), "", &strings.Builder{}
-			}
-		}
-		if depth >= 2 && cur != nil {
-			cur.WriteString(l + "\r\n")
-			if depth == 2 && strings.HasPrefix(upper, "TZID:") {
-				tzid = l[len("TZID:"):]
-			}
-		}
-		if strings.HasPrefix(upper, "END:") {
-			if depth == 2 && cur != nil {
-				out = append(out, block{name: name, tzid: tzid, text: cur.String()})
-				cur = nil
-			}
-			depth--
-		}
+	for _, c := range ical.TopLevel(data) {
+		out = append(out, block{name: c.Name, tzid: c.PropValue("TZID"), text: c.Normalized()})
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/kalends/kalends/backend"
+	"github.com/kalends/kalends/ical"
 )
 
 // busyKeeps are the properties a "busy" block keeps of a private
@@ -47,9 +48,11 @@ func FeedObject(mode backend.FeedPrivacy) func([]Component) []Component {
 // show what the master hides.
 func isPrivate(comps []Component) bool {
 	for _, c := range comps {
-		for _, l := range contentLines(c.Text) {
-			if l.depth == 1 && l.name == "CLASS" && !strings.EqualFold(strings.TrimSpace(l.value()), "PUBLIC") {
-				return true
+		for _, tc := range ical.ParseText([]byte(c.Text)).Components() {
+			for _, l := range tc.Props() {
+				if l.Name() == "CLASS" && !strings.EqualFold(strings.TrimSpace(l.Value()), "PUBLIC") {
+					return true
+				}
 			}
 		}
 	}
@@ -58,97 +61,19 @@ func isPrivate(comps []Component) bool {
 
 // withoutAlarms removes the VALARM sub-components of a component.
 func withoutAlarms(text string) string {
-	var b strings.Builder
-	skip := 0 // depth at which a VALARM started, 0 when outside one
-	for _, l := range contentLines(text) {
-		if skip == 0 && l.name == "BEGIN" && strings.EqualFold(l.value(), "VALARM") {
-			skip = l.depth
-		}
-		if skip == 0 {
-			b.WriteString(l.raw)
-		}
-		if skip != 0 && l.name == "END" && l.depth == skip {
-			skip = 0
-		}
-	}
-	return b.String()
+	return string(ical.DropComponents([]byte(text), "VALARM"))
 }
 
-// busyBlock reduces a component to busyKeeps, without sub-components,
-// its SUMMARY replaced by "Busy".
+// busyBlock reduces a component to busyKeeps, without sub-components
+// (alarms, RFC 9073 locations…), its SUMMARY replaced by "Busy".
 func busyBlock(text string) string {
-	var b strings.Builder
-	for _, l := range contentLines(text) {
-		switch {
-		case l.depth != 1:
-			// Sub-components (alarms, RFC 9073 locations…) go.
-		case l.name == "BEGIN":
-			b.WriteString(l.raw)
-			b.WriteString("SUMMARY:Busy\r\n")
-		case l.name == "END" || busyKeeps[l.name]:
-			b.WriteString(l.raw)
+	doc := ical.ParseText([]byte(text))
+	for _, c := range doc.Components() {
+		for _, sub := range c.Components() {
+			sub.Remove()
 		}
+		c.RemoveProps(func(l *ical.Line) bool { return !busyKeeps[l.Name()] })
+		c.InsertProp(0, "SUMMARY:Busy")
 	}
-	return b.String()
-}
-
-// contentLine is one logical line of a component's text.
-type contentLine struct {
-	raw   string // as stored, folded, CRLF-terminated
-	name  string // property name, upper case (BEGIN and END included)
-	text  string // unfolded
-	depth int    // 1 for the component's own lines, 2 inside a sub-component…
-}
-
-// value returns the text after the first colon outside quotes: the value
-// (RFC 5545 §3.1: param-values may be quoted and hold colons).
-func (l contentLine) value() string {
-	quoted := false
-	for i := 0; i < len(l.text); i++ {
-		switch l.text[i] {
-		case '"':
-			quoted = !quoted
-		case ':':
-			if !quoted {
-				return l.text[i+1:]
-			}
-		}
-	}
-	return ""
-}
-
-// contentLines splits a component's text (as splitComponents returns it:
-// CRLF-terminated, folding kept) into logical lines, unfolding
-// continuation lines (RFC 5545 §3.1) and tracking nesting.
-func contentLines(text string) []contentLine {
-	var out []contentLine
-	depth := 0
-	for _, phys := range strings.SplitAfter(text, "\n") {
-		if phys == "" {
-			continue
-		}
-		if (phys[0] == ' ' || phys[0] == '\t') && len(out) > 0 {
-			last := &out[len(out)-1]
-			last.raw += phys
-			last.text += strings.TrimRight(phys[1:], "\r\n")
-			continue
-		}
-		out = append(out, contentLine{raw: phys, text: strings.TrimRight(phys, "\r\n")})
-	}
-	for i := range out {
-		l := &out[i]
-		end := strings.IndexAny(l.text, ";:")
-		if end < 0 {
-			end = len(l.text)
-		}
-		l.name = strings.ToUpper(l.text[:end])
-		if l.name == "BEGIN" {
-			depth++
-		}
-		l.depth = depth
-		if l.name == "END" {
-			depth--
-		}
-	}
-	return out
+	return string(doc.Bytes())
 }

@@ -31,7 +31,7 @@ func (s *Service) Prepare(c *backend.Calendar, uri string, data []byte) (*backen
 		return nil, nil, icalError(err)
 	}
 	// The zones added are those the occurrences were just computed in.
-	if fixed := addMissingTimezones(data, cal, info.Timezones); len(fixed) != len(data) {
+	if fixed := ical.AddMissingTimezones(data, cal, info.Timezones); len(fixed) != len(data) {
 		data = fixed
 		if cal, err = ical.Parse(data); err != nil {
 			return nil, nil, icalError(err)

@@ -11,7 +11,7 @@ import (
 	"github.com/kalends/kalends/backend"
 	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/ical"
-	"github.com/kalends/kalends/internal/testenv"
+	"github.com/kalends/kalends/internal/teststores"
 )
 
 // fixture is a service on a fresh store with user alice and her home.
@@ -22,7 +22,7 @@ type fixture struct {
 	alice *backend.Principal
 }
 
-func newFixture(t *testing.T, open testenv.Opener) *fixture {
+func newFixture(t *testing.T, open teststores.Opener) *fixture {
 	t.Helper()
 	s := open(t)
 	f := &fixture{t: t, store: s, svc: calendar.New(s, calendar.Options{})}
@@ -103,7 +103,7 @@ func (tx *crashingTx) ReplaceInstances(ctx context.Context, calID int64, uri, et
 // A change that fails half way through the re-index leaves the old zone
 // and every old occurrence; one that completes moves them all.
 func TestTimezoneChangeIsOneTransaction(t *testing.T) {
-	testenv.EachStore(t, func(t *testing.T, open testenv.Opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		f := newFixture(t, open)
 		ctx := context.Background()
 		c := f.calendar("calendar")
@@ -155,7 +155,7 @@ func mustZone(t *testing.T, name string) *time.Location {
 // TestPutRefusals: the service refuses what RFC 4791 §5.3.2.1 forbids with
 // a typed error a front door can map, and stores nothing.
 func TestPutRefusals(t *testing.T) {
-	testenv.EachStore(t, func(t *testing.T, open testenv.Opener) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
 		f := newFixture(t, open)
 		c := f.calendar("calendar")
 		if _, err := f.put(c, "a.ics", event("a", "20260302T100000Z")); err != nil {

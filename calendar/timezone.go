@@ -1,10 +1,6 @@
 package calendar
 
-import (
-	"strings"
-
-	"github.com/kalends/kalends/ical"
-)
+import "github.com/kalends/kalends/ical"
 
 // ValidateTimezone checks a CALDAV:calendar-timezone value: an iCalendar
 // object holding exactly one VTIMEZONE (RFC 4791 §5.2.2). It returns an
@@ -25,14 +21,4 @@ func ValidateTimezone(s string) error {
 		return errorf(InvalidTimezone, "calendar-timezone must hold exactly one VTIMEZONE")
 	}
 	return nil
-}
-
-// TimezoneID returns the TZID of a calendar-timezone value, "" if none.
-func TimezoneID(vcal string) string {
-	for _, line := range strings.Split(vcal, "\n") {
-		if id, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), "TZID:"); ok {
-			return id
-		}
-	}
-	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	goical "github.com/emersion/go-ical"
 )
@@ -109,5 +110,27 @@ func DropComponents(data []byte, names ...string) []byte {
 	if n == 0 {
 		return data
 	}
+	return doc.Bytes()
+}
+
+// RefoldSplitCharacters returns data with every line whose folding splits
+// a multi-byte UTF-8 character folded again between characters. RFC 5545
+// §3.1 lets simple writers fold inside a character and asks readers to
+// restore it, so such text is stored as sent; but a document that carries
+// it as characters (calendar-data in XML) cannot hold the halves. Text
+// that is valid UTF-8 is returned as it is.
+func RefoldSplitCharacters(data []byte) []byte {
+	if utf8.Valid(data) {
+		return data
+	}
+	doc := ParseText(data)
+	doc.Walk(func(c *Comp) bool {
+		for _, l := range c.Props() {
+			if !utf8.Valid(l.raw) && utf8.ValidString(l.text) {
+				l.set(l.text)
+			}
+		}
+		return true
+	})
 	return doc.Bytes()
 }

@@ -3,6 +3,7 @@ package ical
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestTopLevel: the components inside the VCALENDAR, whatever BOM, line
@@ -116,5 +117,23 @@ func TestAddMissingTimezones(t *testing.T) {
 	data := []byte(in)
 	if got := AddMissingTimezones(data, cal, []string{"Europe/Berlin", "UTC"}); &got[0] != &data[0] {
 		t.Fatal("nothing missing, yet a new slice")
+	}
+}
+
+// TestRefoldSplitCharacters: a fold inside a multi-byte character is moved
+// between characters, the unfolded text kept; valid text is untouched.
+func TestRefoldSplitCharacters(t *testing.T) {
+	in := "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nLOCATION:Caf\xc3\r\n \xa9 du coin\r\nSUMMARY:ok\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	out := RefoldSplitCharacters([]byte(in))
+	if !utf8.Valid(out) {
+		t.Fatalf("still not UTF-8: %q", out)
+	}
+	loc := ParseText(out).Calendar().Components()[0].PropValue("LOCATION")
+	if loc != "Café du coin" || !strings.Contains(string(out), "SUMMARY:ok\r\n") {
+		t.Errorf("refolded text %q (LOCATION %q)", out, loc)
+	}
+	valid := []byte("BEGIN:VCALENDAR\r\nX-A:Caf\r\n é\r\nEND:VCALENDAR\r\n")
+	if got := RefoldSplitCharacters(valid); string(got) != string(valid) {
+		t.Errorf("valid text changed: %q", got)
 	}
 }

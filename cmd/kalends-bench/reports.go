@@ -10,6 +10,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/kalends/kalends/ical"
 )
 
 // caldavNS declares the prefixes the REPORT bodies use.
@@ -78,15 +80,17 @@ func (b *bench) freeBusyOp(ctx context.Context, w *worker) (sample, error) {
 	return sample{dur: d, bytes: len(data), items: countFreeBusy(data)}, err
 }
 
-// countFreeBusy counts the FREEBUSY properties of an iCalendar text by the
-// lines they start (continuation lines start with a space).
+// countFreeBusy counts the FREEBUSY properties of an iCalendar text.
 func countFreeBusy(data []byte) int {
 	n := 0
-	for l := range bytes.Lines(data) {
-		if len(l) > 8 && bytes.EqualFold(l[:8], []byte("FREEBUSY")) && (l[8] == ';' || l[8] == ':') {
-			n++
+	ical.ParseText(data).Walk(func(c *ical.Comp) bool {
+		for _, l := range c.Props() {
+			if l.Name() == "FREEBUSY" {
+				n++
+			}
 		}
-	}
+		return true
+	})
 	return n
 }
 

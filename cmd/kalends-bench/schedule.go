@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/kalends/kalends/ical"
 )
 
 // The principals of the scheduling phases, created at setup with the
@@ -100,27 +102,29 @@ func (b *bench) checkInvite(ctx context.Context) error {
 // PARTSTAT=ACCEPTED, and each of the want attendees other than the
 // organizer (address org) has a SCHEDULE-STATUS.
 func checkOrganizerCopy(ics, org, room string, want int) error {
-	unfolded := strings.NewReplacer("\r\n ", "", "\r\n\t", "").Replace(ics)
 	var others, withStatus int
 	roomSeen := false
-	for l := range strings.SplitSeq(unfolded, "\r\n") {
-		if !strings.HasPrefix(strings.ToUpper(l), "ATTENDEE") {
-			continue
-		}
-		upper := strings.ToUpper(l)
-		if strings.HasSuffix(upper, ":MAILTO:"+strings.ToUpper(org)) {
-			continue
-		}
-		others++
-		if strings.Contains(upper, "SCHEDULE-STATUS=") {
-			withStatus++
-		}
-		if strings.HasSuffix(upper, ":MAILTO:"+strings.ToUpper(room)) {
-			roomSeen = true
-			if !strings.Contains(upper, "PARTSTAT=ACCEPTED") {
-				return fmt.Errorf("the room has not accepted a free slot: %s", l)
+	var bad error
+	ical.ParseText([]byte(ics)).Walk(func(c *ical.Comp) bool {
+		for _, l := range c.Props() {
+			if l.Name() != "ATTENDEE" || strings.EqualFold(l.Value(), "mailto:"+org) {
+				continue
+			}
+			others++
+			if l.Param("SCHEDULE-STATUS") != "" {
+				withStatus++
+			}
+			if strings.EqualFold(l.Value(), "mailto:"+room) {
+				roomSeen = true
+				if !strings.EqualFold(l.Param("PARTSTAT"), "ACCEPTED") && bad == nil {
+					bad = fmt.Errorf("the room has not accepted a free slot: %s", l.Text())
+				}
 			}
 		}
+		return true
+	})
+	if bad != nil {
+		return bad
 	}
 	switch {
 	case !roomSeen:

@@ -15,16 +15,16 @@ import (
 	"github.com/kalends/kalends/backend"
 	"github.com/kalends/kalends/caldav"
 	"github.com/kalends/kalends/calendar"
-	"github.com/kalends/kalends/internal/testenv"
+	"github.com/kalends/kalends/internal/teststores"
 	"github.com/kalends/kalends/scheduling/imip"
 )
 
 // opener opens a second handle on the same database (as a second server
 // process would), or a fresh one when called the first time.
-type opener = testenv.Opener
+type opener = teststores.Opener
 
 // stores runs fn on SQLite and on PostgreSQL.
-func stores(t *testing.T, fn func(t *testing.T, open opener)) { testenv.EachStore(t, fn) }
+func stores(t *testing.T, fn func(t *testing.T, open opener)) { teststores.Each(t, fn) }
 
 // clock is the workers' time, moved by the test.
 type clock struct {
