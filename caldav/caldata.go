@@ -201,7 +201,7 @@ func limitFreeBusy(root *rawComp, tr *dx.TimeRange, loc *time.Location) bool {
 			vals := strings.Split(p.Value(), ",")
 			var kept []string
 			for _, v := range vals {
-				s, e, ok := parsePeriod(v, loc)
+				s, e, ok := ical.ParsePeriodValue(v, loc)
 				if ok && (tr.End.IsZero() || s.Before(tr.End)) && (tr.Start.IsZero() || e.After(tr.Start)) {
 					kept = append(kept, v)
 				}

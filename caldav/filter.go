@@ -2,6 +2,7 @@ package caldav
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -202,14 +203,14 @@ func alarmReach(c *goical.Component) (time.Duration, bool) {
 		if p == nil {
 			continue
 		}
-		d, ok := parseDuration(p.Value)
+		d, ok := ical.ParseDurationValue(p.Value)
 		if !ok {
 			absolute = true
 			continue
 		}
 		d = d.Abs()
 		if rp, dp := ch.Props.Get("REPEAT"), ch.Props.Get("DURATION"); rp != nil && dp != nil {
-			if rd, ok := parseDuration(dp.Value); ok {
+			if rd, ok := ical.ParseDurationValue(dp.Value); ok {
 				d += time.Duration(atoiOr(rp.Value, 0)) * rd.Abs()
 			}
 		}
@@ -257,7 +258,7 @@ func (e *filterEval) ownSpan(c *goical.Component) ical.Span {
 			sp.End, sp.HasEnd = end, true
 		}
 	} else if q := c.Props.Get("DURATION"); q != nil {
-		if d, ok := parseDuration(q.Value); ok {
+		if d, ok := ical.ParseDurationValue(q.Value); ok {
 			sp.End, sp.HasDuration = t.Add(d), true
 		}
 	}
@@ -343,7 +344,7 @@ func (e *filterEval) propTime(p *goical.Prop, v string) (time.Time, bool, bool) 
 			loc = l
 		}
 	}
-	return parseICalTime(strings.TrimSpace(v), loc)
+	return ical.ParseTimeValue(strings.TrimSpace(v), loc)
 }
 
 // paramMatch applies a param-filter to one property.
@@ -393,4 +394,13 @@ func asciiLower(s string) string {
 // matches "fi".
 func unicodeFold(s string) string {
 	return norm.NFKD.String(cases.Fold().String(norm.NFKD.String(s)))
+}
+
+// atoiOr parses a decimal integer, def when it is not one.
+func atoiOr(s string, def int) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return def
+	}
+	return n
 }

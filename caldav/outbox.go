@@ -17,6 +17,7 @@ import (
 
 	"github.com/kalends/kalends/backend"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/ical"
 	"github.com/kalends/kalends/scheduling"
 )
@@ -168,7 +169,7 @@ func (h *Handler) freeBusyResponses(ctx context.Context, q *scheduling.FreeBusyQ
 			cals = append(cals, c)
 		}
 	}
-	busy, err := h.busyTime(ctx, cals, q.Start, q.End)
+	busy, err := h.svc.BusyTime(ctx, cals, q.Start, q.End)
 	if err != nil {
 		return nil, err
 	}
@@ -202,23 +203,23 @@ func isFreeBusyRequest(cal *goical.Calendar) bool {
 // cancelled occurrences left out, series beyond the index horizon
 // expanded): busy holds it by calendar, for the calendars cals.
 func recipientFreeBusy(q *scheduling.FreeBusyQuery, addr string, p *backend.Principal, cals []*backend.Calendar,
-	busy map[int64][]fbPeriod, now time.Time) dx.RecipientResponse {
+	busy map[int64][]calendar.Busy, now time.Time) dx.RecipientResponse {
 	rr := dx.RecipientResponse{Recipient: addr}
 	if p == nil {
 		rr.RequestStatus = statusInvalidCalUser
 		return rr
 	}
-	var mine []fbPeriod
+	var mine []calendar.Busy
 	for _, c := range cals {
 		if c.PrincipalID == p.ID {
 			mine = append(mine, busy[c.ID]...)
 		}
 	}
 	var periods []scheduling.Period
-	types, byType := busyByType(mine, q.Start, q.End)
+	types, byType := calendar.BusyByType(mine, q.Start, q.End)
 	for _, t := range types {
-		for _, b := range mergePeriods(byType[t]) {
-			periods = append(periods, scheduling.Period{Start: b.start.UTC(), End: b.end.UTC(), Type: t})
+		for _, b := range calendar.MergeBusy(byType[t]) {
+			periods = append(periods, scheduling.Period{Start: b.Start.UTC(), End: b.End.UTC(), Type: t})
 		}
 	}
 	sort.SliceStable(periods, func(i, j int) bool { return periods[i].Start.Before(periods[j].Start) })

@@ -131,7 +131,7 @@ func registerCalendarProps() {
 			if pc.res.cal.Kind != backend.CollectionInbox {
 				return nil, nil
 			}
-			cals, err := pc.h.opaqueCalendars(pc.ctx, pc.res.principal.ID)
+			cals, err := pc.h.svc.OpaqueCalendars(pc.ctx, pc.res.principal.ID)
 			if err != nil {
 				return nil, err
 			}
