@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -34,27 +33,24 @@ func (s *Store) transfer(ctx context.Context, t *backend.FileTransfer, move bool
 		if err != nil {
 			return err
 		}
-		dst := strings.TrimSuffix(t.Dst, "/")
-		if src.IsCollection {
-			dst += "/"
-		}
-		if backend.FileOverlaps(src.Path, dst) {
-			return fmt.Errorf("postgres: %q onto %q: %w", src.Path, dst, backend.ErrBadDestination)
+		dst, err := backend.FileTransferDestination(src, t.Dst)
+		if err != nil {
+			return err
 		}
 		if err := checkParent(ctx, tx, t.CalendarID, dst, src.IsCollection); err != nil {
 			return err
 		}
 		old, err := findFile(ctx, tx, t.CalendarID, dst, false)
-		switch {
-		case err == nil && !t.Overwrite:
-			return fmt.Errorf("postgres: %q exists: %w", dst, backend.ErrPreconditionFailed)
-		case err == nil:
-			created = false
+		if err != nil && !errors.Is(err, backend.ErrNotFound) {
+			return err
+		}
+		if created, err = backend.CheckFileTransfer(t, old); err != nil {
+			return err
+		}
+		if old != nil {
 			if err := deleteTree(ctx, tx, t.CalendarID, old.Path); err != nil {
 				return err
 			}
-		case !errors.Is(err, backend.ErrNotFound):
-			return err
 		}
 		if err := deleteTreeProps(ctx, tx, t.CalendarID, dst); err != nil {
 			return err
