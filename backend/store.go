@@ -218,7 +218,8 @@ type PutObjectRequest struct {
 	// MoveFrom, when set, names an object deleted in the same transaction
 	// (a MOVE): it is removed first, so the moved object may keep its UID
 	// in the same calendar. ErrNotFound if it does not exist,
-	// ErrPreconditionFailed if its ETag is not MoveFrom.IfMatch.
+	// ErrPreconditionFailed if its ETag is not MoveFrom.IfMatch,
+	// ErrBadDestination if it is the object being written.
 	MoveFrom *ObjectRef
 }
 
