@@ -1,6 +1,8 @@
 package backend
 
 import (
+	"cmp"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"slices"
@@ -214,33 +216,98 @@ func CheckFileDelete(f *File, ifMatch string) error {
 	return nil
 }
 
-// FileTransferDestination is the first rung of CopyFileTree and
-// MoveFileTree once the source src is found: the canonical destination
-// path (a collection's ends in "/", a resource's does not), or
-// ErrBadDestination when source and destination overlap (RFC 4918
-// §9.8.5).
-func FileTransferDestination(src *File, dst string) (string, error) {
-	dst = strings.TrimSuffix(dst, "/")
+// FileTreeTx is what TransferFileTree asks of a store: the steps of a
+// COPY or MOVE of files, each the store's own SQL on one transaction and
+// one calendar.
+type FileTreeTx interface {
+	// FindFile returns the file at path in either form (with or without
+	// the trailing slash), without data; ErrNotFound if there is none.
+	FindFile(path string) (*File, error)
+	// CheckParent returns ErrMissingParent unless the parent of path is
+	// an existing collection, or the calendar itself when calendarOK; then
+	// ErrExists for a top-level collection named like a calendar object.
+	CheckParent(path string, calendarOK bool) error
+	// DeleteTree removes the tree at a canonical path with its dead
+	// properties.
+	DeleteTree(path string) error
+	// DeleteTreeProps removes the dead properties of a tree, those a
+	// deleted namesake left included.
+	DeleteTreeProps(path string) error
+	// MoveTree renames the tree at src (src included) to dst, files and
+	// dead properties, keeping ETags and creation dates.
+	MoveTree(src, dst string) error
+	// CopyTree copies the tree at src to dst with its dead properties;
+	// only the collection itself when shallow (Depth: 0).
+	CopyTree(src, dst string, shallow bool) error
+}
+
+// TransferFileTree is CopyFileTree (move false) and MoveFileTree (move
+// true) on a store's steps, in the store's one transaction: the source
+// must exist (ErrNotFound); the destination is canonical and must not
+// overlap the source (ErrBadDestination); its parent must exist
+// (ErrMissingParent); an existing destination needs Overwrite
+// (ErrPreconditionFailed) and is deleted first (RFC 4918 §9.8.4, §9.9.3:
+// "the destination resource is deleted as if by DELETE"). created is
+// false when a destination was replaced.
+func TransferFileTree(t *FileTransfer, move bool, tx FileTreeTx) (created bool, err error) {
+	src, err := tx.FindFile(t.Src)
+	if err != nil {
+		return false, err
+	}
+	dst := strings.TrimSuffix(t.Dst, "/")
 	if src.IsCollection {
 		dst += "/"
 	}
 	if FileOverlaps(src.Path, dst) {
-		return "", fmt.Errorf("backend: %q onto %q: %w", src.Path, dst, ErrBadDestination)
+		return false, fmt.Errorf("backend: %q onto %q: %w", src.Path, dst, ErrBadDestination)
 	}
-	return dst, nil
+	if err := tx.CheckParent(dst, src.IsCollection); err != nil {
+		return false, err
+	}
+	old, err := tx.FindFile(dst)
+	switch {
+	case err == nil && !t.Overwrite:
+		return false, fmt.Errorf("backend: %q exists: %w", dst, ErrPreconditionFailed)
+	case err == nil:
+		if err := tx.DeleteTree(old.Path); err != nil {
+			return false, err
+		}
+	case !errors.Is(err, ErrNotFound):
+		return false, err
+	}
+	if err := tx.DeleteTreeProps(dst); err != nil {
+		return false, err
+	}
+	if move {
+		err = tx.MoveTree(src.Path, dst)
+	} else {
+		err = tx.CopyTree(src.Path, dst, t.Shallow && src.IsCollection)
+	}
+	return old == nil, err
 }
 
-// CheckFileTransfer is the next rung, once the destination's parent is
-// known to exist: existing is what the store found at the destination
-// (nil if nothing). ErrPreconditionFailed when something is there and
-// Overwrite is false; otherwise created says whether the destination is
-// new (an existing one is deleted first, RFC 4918 §9.8.4, §9.9.3).
-func CheckFileTransfer(t *FileTransfer, existing *File) (created bool, err error) {
-	if existing == nil {
-		return true, nil
+// CheckClaim is the rule of ClaimMessages' arguments: a positive limit.
+func CheckClaim(limit int) error {
+	if limit <= 0 {
+		return fmt.Errorf("backend: claim messages: limit %d must be positive", limit)
 	}
-	if !t.Overwrite {
-		return false, fmt.Errorf("backend: %q exists: %w", existing.Path, ErrPreconditionFailed)
+	return nil
+}
+
+// NewClaimToken returns a fresh token naming one ClaimMessages lease.
+func NewClaimToken() string { return rand.Text() }
+
+// SortMessages puts claimed messages oldest first, by id, as
+// ClaimMessages returns them (an UPDATE … RETURNING promises no order).
+func SortMessages(msgs []*OutboundMessage) {
+	slices.SortFunc(msgs, func(a, b *OutboundMessage) int { return cmp.Compare(a.ID, b.ID) })
+}
+
+// CheckRetry is the rule of RetryMessage once the message's status is
+// read: a sent message is not sent again (ErrPreconditionFailed).
+func CheckRetry(id int64, status string) error {
+	if status == MessageSent {
+		return fmt.Errorf("backend: message %d was sent: %w", id, ErrPreconditionFailed)
 	}
-	return false, nil
+	return nil
 }

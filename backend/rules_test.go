@@ -3,6 +3,7 @@ package backend
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -222,22 +223,80 @@ func TestFileRules(t *testing.T) {
 	if err := CheckFileDelete(res, `"f"`); !errors.Is(err, ErrPreconditionFailed) {
 		t.Errorf("CheckFileDelete, differs: %v", err)
 	}
-	if dst, err := FileTransferDestination(coll, "e"); err != nil || dst != "e/" {
-		t.Errorf("collection destination = %q, %v", dst, err)
+}
+
+// fakeTree is a FileTreeTx on a map of paths, logging the steps taken.
+type fakeTree struct {
+	files map[string]*File
+	steps []string
+}
+
+func (f *fakeTree) FindFile(path string) (*File, error) {
+	p := strings.TrimSuffix(path, "/")
+	for _, c := range []string{p, p + "/"} {
+		if x, ok := f.files[c]; ok {
+			return x, nil
+		}
 	}
-	if dst, err := FileTransferDestination(res, "d/b.txt/"); err != nil || dst != "d/b.txt" {
-		t.Errorf("resource destination = %q, %v", dst, err)
+	return nil, ErrNotFound
+}
+
+func (f *fakeTree) CheckParent(path string, calendarOK bool) error {
+	parent := FileParent(path)
+	if parent == "" && calendarOK || f.files[parent] != nil {
+		return nil
 	}
-	if _, err := FileTransferDestination(coll, "d/sub"); !errors.Is(err, ErrBadDestination) {
-		t.Errorf("into itself: %v", err)
+	return ErrMissingParent
+}
+
+func (f *fakeTree) DeleteTree(path string) error {
+	f.steps = append(f.steps, "delete "+path)
+	return nil
+}
+
+func (f *fakeTree) DeleteTreeProps(path string) error {
+	f.steps = append(f.steps, "props "+path)
+	return nil
+}
+
+func (f *fakeTree) MoveTree(src, dst string) error {
+	f.steps = append(f.steps, "move "+src+" "+dst)
+	return nil
+}
+
+func (f *fakeTree) CopyTree(src, dst string, shallow bool) error {
+	f.steps = append(f.steps, fmt.Sprintf("copy %s %s %v", src, dst, shallow))
+	return nil
+}
+
+func TestTransferFileTree(t *testing.T) {
+	tree := func() *fakeTree {
+		return &fakeTree{files: map[string]*File{"d/": {Path: "d/", IsCollection: true}, "d/a.txt": {Path: "d/a.txt"},
+			"e/": {Path: "e/", IsCollection: true}, "e/b.txt": {Path: "e/b.txt"}}}
 	}
-	if created, err := CheckFileTransfer(&FileTransfer{}, nil); !created || err != nil {
-		t.Errorf("new destination: %v, %v", created, err)
-	}
-	if _, err := CheckFileTransfer(&FileTransfer{}, res); !errors.Is(err, ErrPreconditionFailed) {
-		t.Errorf("existing destination, no overwrite: %v", err)
-	}
-	if created, err := CheckFileTransfer(&FileTransfer{Overwrite: true}, res); created || err != nil {
-		t.Errorf("existing destination, overwrite: %v, %v", created, err)
+	for _, tc := range []struct {
+		name    string
+		t       FileTransfer
+		move    bool
+		want    error
+		created bool
+		steps   string
+	}{
+		{"copy a collection to a new name", FileTransfer{Src: "d", Dst: "f"}, false, nil, true, "[props f/ copy d/ f/ false]"},
+		{"shallow copy", FileTransfer{Src: "d/", Dst: "f/", Shallow: true}, false, nil, true, "[props f/ copy d/ f/ true]"},
+		{"move a resource over another", FileTransfer{Src: "d/a.txt", Dst: "e/b.txt/", Overwrite: true}, true, nil, false,
+			"[delete e/b.txt props e/b.txt move d/a.txt e/b.txt]"},
+		{"no overwrite", FileTransfer{Src: "d/a.txt", Dst: "e/b.txt"}, true, ErrPreconditionFailed, false, "[]"},
+		{"into itself", FileTransfer{Src: "d", Dst: "d/sub"}, true, ErrBadDestination, false, "[]"},
+		{"onto itself", FileTransfer{Src: "d/a.txt", Dst: "d/a.txt", Overwrite: true}, true, ErrBadDestination, false, "[]"},
+		{"missing source", FileTransfer{Src: "x", Dst: "y"}, true, ErrNotFound, false, "[]"},
+		{"missing parent", FileTransfer{Src: "d/a.txt", Dst: "x/a.txt"}, false, ErrMissingParent, false, "[]"},
+		{"a resource at the top", FileTransfer{Src: "d/a.txt", Dst: "a.txt"}, false, ErrMissingParent, false, "[]"},
+	} {
+		tr := tree()
+		created, err := TransferFileTree(&tc.t, tc.move, tr)
+		if !errors.Is(err, tc.want) || tc.want == nil && err != nil || created != tc.created || fmt.Sprint(tr.steps) != tc.steps {
+			t.Errorf("%s: created %v, %v, steps %v; want %v, %v, %s", tc.name, created, err, tr.steps, tc.created, tc.want, tc.steps)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"encoding/xml"
+	"slices"
 	"time"
 )
 
@@ -247,6 +248,12 @@ type ListOptions struct {
 	// earlier IndexedUntil that go on after it, and tasks with neither
 	// DTSTART nor DUE (RFC 4791 §9.9 matches those by other properties).
 	Unindexed time.Time
+}
+
+// WantsComponent reports whether the options select objects of component
+// type c (Components nil selects every type).
+func (o *ListOptions) WantsComponent(c string) bool {
+	return o.Components == nil || slices.Contains(o.Components, c)
 }
 
 // ChangeSet is the answer to Changes.

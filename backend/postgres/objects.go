@@ -134,7 +134,7 @@ func listObjects(ctx context.Context, db querier, calID int64, opts *backend.Lis
 	}
 	if !opts.Unindexed.IsZero() {
 		args = append(args, opts.Unindexed)
-		q += ` AND ` + unindexedCondition(opts.Components, fmt.Sprintf("$%d", len(args)))
+		q += ` AND ` + unindexedCondition(opts, fmt.Sprintf("$%d", len(args)))
 	}
 	rows, err := db.Query(ctx, q+` ORDER BY uri`, args...)
 	if err != nil {

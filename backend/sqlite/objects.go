@@ -229,7 +229,7 @@ func listObjects(ctx context.Context, db queryer, calID int64, opts *backend.Lis
 		}
 	}
 	if !opts.Unindexed.IsZero() {
-		q += ` AND ` + unindexedCondition(opts.Components, "?")
+		q += ` AND ` + unindexedCondition(opts, "?")
 		args = append(args, opts.Unindexed.Unix())
 	}
 	rows, err := db.QueryContext(ctx, q+` ORDER BY uri`, args...)
