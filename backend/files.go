@@ -30,7 +30,8 @@ type File struct {
 }
 
 // Errors of Files besides ErrNotFound, ErrExists and
-// ErrPreconditionFailed.
+// ErrPreconditionFailed (ErrBadDestination is also PutObject's, for a
+// MOVE of a calendar object onto itself).
 var (
 	// ErrMissingParent: the collection a file or collection would be
 	// created in does not exist (RFC 4918 §9.7.1, §9.3.1: 409 Conflict).

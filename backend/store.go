@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"encoding/xml"
+	"slices"
 	"time"
 )
 
@@ -218,7 +219,8 @@ type PutObjectRequest struct {
 	// MoveFrom, when set, names an object deleted in the same transaction
 	// (a MOVE): it is removed first, so the moved object may keep its UID
 	// in the same calendar. ErrNotFound if it does not exist,
-	// ErrPreconditionFailed if its ETag is not MoveFrom.IfMatch.
+	// ErrPreconditionFailed if its ETag is not MoveFrom.IfMatch,
+	// ErrBadDestination if it is the object being written.
 	MoveFrom *ObjectRef
 }
 
@@ -246,6 +248,12 @@ type ListOptions struct {
 	// earlier IndexedUntil that go on after it, and tasks with neither
 	// DTSTART nor DUE (RFC 4791 §9.9 matches those by other properties).
 	Unindexed time.Time
+}
+
+// WantsComponent reports whether the options select objects of component
+// type c (Components nil selects every type).
+func (o *ListOptions) WantsComponent(c string) bool {
+	return o.Components == nil || slices.Contains(o.Components, c)
 }
 
 // ChangeSet is the answer to Changes.

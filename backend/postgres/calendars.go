@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -41,16 +40,12 @@ func (s *Store) ProvisionHome(ctx context.Context, principalID int64, collection
 		if err != nil {
 			return fmt.Errorf("postgres: provision home: %w", notFound(err))
 		}
-		if done {
-			return nil
+		created, err = backend.ProvisionHomeOnce(principalID, done, collections, func(c *backend.Calendar) error {
+			return insertCalendar(ctx, tx, c)
+		})
+		if err != nil || !created {
+			return err
 		}
-		for _, c := range collections {
-			c.PrincipalID = principalID
-			if err := insertCalendar(ctx, tx, c); err != nil && !errors.Is(err, backend.ErrExists) {
-				return err
-			}
-		}
-		created = true
 		_, err = tx.Exec(ctx, `UPDATE principals SET home_provisioned = true WHERE id = $1`, principalID)
 		return err
 	})

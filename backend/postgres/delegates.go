@@ -13,17 +13,26 @@ import (
 
 // SetDelegate implements backend.Store.
 func (s *Store) SetDelegate(ctx context.Context, d backend.Delegation) error {
-	return s.tx(ctx, func(tx pgx.Tx) error { return setDelegate(ctx, tx, d) })
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if err := backend.ValidateDelegations([]backend.Delegation{d}, countPrincipals(ctx, tx)); err != nil {
+			return err
+		}
+		return setDelegate(ctx, tx, d)
+	})
 }
 
 // ReplaceDelegates implements backend.Store.
 func (s *Store) ReplaceDelegates(ctx context.Context, principalID int64, write bool, delegateIDs []int64) error {
+	grants := backend.DelegationSet(principalID, write, delegateIDs)
 	return s.tx(ctx, func(tx pgx.Tx) error {
+		if err := backend.ValidateDelegations(grants, countPrincipals(ctx, tx)); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM delegates WHERE principal_id = $1 AND can_write = $2`, principalID, write); err != nil {
 			return fmt.Errorf("postgres: replace delegates: %w", err)
 		}
-		for _, id := range delegateIDs {
-			if err := setDelegate(ctx, tx, backend.Delegation{PrincipalID: principalID, DelegateID: id, Write: write}); err != nil {
+		for _, d := range grants {
+			if err := setDelegate(ctx, tx, d); err != nil {
 				return err
 			}
 		}
@@ -31,17 +40,19 @@ func (s *Store) ReplaceDelegates(ctx context.Context, principalID int64, write b
 	})
 }
 
+// countPrincipals is backend.ValidateDelegations' count on tx.
+func countPrincipals(ctx context.Context, tx pgx.Tx) func(ids []int64) (int, error) {
+	return func(ids []int64) (int, error) {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM principals WHERE id = ANY($1)`, ids).Scan(&n); err != nil {
+			return 0, fmt.Errorf("postgres: delegate: %w", err)
+		}
+		return n, nil
+	}
+}
+
+// setDelegate writes a grant that backend.ValidateDelegations allowed.
 func setDelegate(ctx context.Context, tx pgx.Tx, d backend.Delegation) error {
-	if d.PrincipalID == d.DelegateID {
-		return backend.ErrSelfDelegation
-	}
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM principals WHERE id IN ($1, $2)`, d.PrincipalID, d.DelegateID).Scan(&n); err != nil {
-		return fmt.Errorf("postgres: delegate: %w", err)
-	}
-	if n != 2 {
-		return fmt.Errorf("postgres: delegate: principal: %w", backend.ErrNotFound)
-	}
 	// A principal deleted between the check and the insert fails the
 	// foreign key: reported as not found too.
 	_, err := tx.Exec(ctx, `INSERT INTO delegates (principal_id, delegate_id, can_write) VALUES ($1, $2, $3)

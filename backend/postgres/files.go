@@ -127,17 +127,11 @@ func (s *Store) PutFile(ctx context.Context, req *backend.PutFileRequest) (*back
 		if err != nil && !errors.Is(err, backend.ErrNotFound) {
 			return err
 		}
-		exists := err == nil
-		if exists && cur.IsCollection {
-			return fmt.Errorf("postgres: %q is a collection: %w", req.Path, backend.ErrExists)
-		}
-		if err := checkParent(ctx, tx, req.CalendarID, req.Path, false); err != nil {
+		parent := checkParent(ctx, tx, req.CalendarID, req.Path, false)
+		if err := backend.CheckPutFile(req, cur, parent); err != nil {
 			return err
 		}
-		if req.IfNoneMatch && exists || req.IfMatch != "" && (!exists || cur.ETag != req.IfMatch) {
-			return fmt.Errorf("postgres: put %q: %w", req.Path, backend.ErrPreconditionFailed)
-		}
-		if exists {
+		if cur != nil {
 			_, err = tx.Exec(ctx, `UPDATE files SET content = $1, content_type = $2, etag = $3, size = $4, modified_at = now()
 				WHERE calendar_id = $5 AND path = $6`, data, req.ContentType, res.ETag, len(data), req.CalendarID, req.Path)
 		} else {
@@ -198,8 +192,8 @@ func (s *Store) DeleteFileTree(ctx context.Context, calID int64, path, ifMatch s
 		if err != nil {
 			return err
 		}
-		if ifMatch != "" && ifMatch != f.ETag {
-			return fmt.Errorf("postgres: delete %q: %w", path, backend.ErrPreconditionFailed)
+		if err := backend.CheckFileDelete(f, ifMatch); err != nil {
+			return err
 		}
 		return deleteTree(ctx, tx, calID, f.Path)
 	})

@@ -1,11 +1,8 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
-	"crypto/rand"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,20 +20,19 @@ const messageColumns = `id, principal_id, originator, recipient, method, uid, da
 // them is claiming instead of waiting for it; the lease (claimed_until)
 // keeps the rows away from them after commit.
 func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*backend.OutboundMessage, error) {
-	if limit <= 0 {
-		return nil, fmt.Errorf("postgres: claim messages: limit must be positive")
+	if err := backend.CheckClaim(limit); err != nil {
+		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, `UPDATE outbound_messages SET claimed_until = $2, claim_token = $3, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM outbound_messages WHERE status = 'pending'
 			AND (next_attempt_at IS NULL OR next_attempt_at <= $1) AND (claimed_until IS NULL OR claimed_until <= $1)
 			ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)
-		RETURNING `+messageColumns, now, now.Add(lease), rand.Text(), limit)
+		RETURNING `+messageColumns, now, now.Add(lease), backend.NewClaimToken(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: claim messages: %w", err)
 	}
 	out, err := scanMessages(rows)
-	// RETURNING promises no order.
-	slices.SortFunc(out, func(a, b *backend.OutboundMessage) int { return cmp.Compare(a.ID, b.ID) })
+	backend.SortMessages(out)
 	return out, err
 }
 
@@ -96,8 +92,8 @@ func (s *Store) RetryMessage(ctx context.Context, id int64) error {
 		if err != nil {
 			return fmt.Errorf("postgres: retry message %d: %w", id, notFound(err))
 		}
-		if status == backend.MessageSent {
-			return fmt.Errorf("postgres: message %d was sent: %w", id, backend.ErrPreconditionFailed)
+		if err := backend.CheckRetry(id, status); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE outbound_messages SET status = 'pending', attempts = 0, next_attempt_at = NULL
 			WHERE id = $1`, id)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -133,7 +134,7 @@ func listObjects(ctx context.Context, db querier, calID int64, opts *backend.Lis
 	}
 	if !opts.Unindexed.IsZero() {
 		args = append(args, opts.Unindexed)
-		q += ` AND ` + unindexedCondition(opts.Components, fmt.Sprintf("$%d", len(args)))
+		q += ` AND ` + unindexedCondition(opts, fmt.Sprintf("$%d", len(args)))
 	}
 	rows, err := db.Query(ctx, q+` ORDER BY uri`, args...)
 	if err != nil {
@@ -180,8 +181,8 @@ func (s *Store) Changes(ctx context.Context, calID, since int64, limit int) (*ba
 		if err := tx.QueryRow(ctx, `SELECT revision FROM calendars WHERE id = $1`, calID).Scan(&cs.Revision); err != nil {
 			return fmt.Errorf("postgres: changes: %w", notFound(err))
 		}
-		if since > cs.Revision || since < 0 {
-			return fmt.Errorf("postgres: changes since %d: %w", since, backend.ErrInvalidSyncToken)
+		if err := backend.CheckSyncRevision(since, cs.Revision); err != nil {
+			return err
 		}
 		var n any // NULL = no limit
 		if limit > 0 {
@@ -205,11 +206,7 @@ func (s *Store) Changes(ctx context.Context, calID, since int64, limit int) (*ba
 	if err != nil {
 		return nil, err
 	}
-	if limit > 0 && len(cs.Changes) > limit {
-		cs.Changes = cs.Changes[:limit]
-		cs.Truncated = true
-		cs.Revision = cs.Changes[limit-1].Revision
-	}
+	backend.LimitChanges(cs, limit)
 	return cs, nil
 }
 
@@ -265,12 +262,16 @@ func (s *Store) ReplaceInstances(ctx context.Context, calID int64, uri, etag str
 func replaceInstances(ctx context.Context, tx pgx.Tx, calID int64, uri, etag string, insts []backend.Instance) error {
 	var id int64
 	var cur string
+	var found *backend.Object
 	err := tx.QueryRow(ctx, `SELECT id, etag FROM objects WHERE calendar_id = $1 AND uri = $2 FOR UPDATE`, calID, uri).Scan(&id, &cur)
-	if err != nil {
-		return fmt.Errorf("postgres: reindex: %w", notFound(err))
+	switch {
+	case err == nil:
+		found = &backend.Object{URI: uri, ETag: cur}
+	case !errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("postgres: reindex: %w", err)
 	}
-	if cur != etag {
-		return fmt.Errorf("postgres: reindex %s: %w", uri, backend.ErrPreconditionFailed)
+	if err := backend.CheckReindex(uri, found, etag); err != nil {
+		return err
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM instances WHERE object_id = $1`, id); err != nil {
 		return fmt.Errorf("postgres: reindex: %w", err)

@@ -39,10 +39,6 @@ func (s *Store) txRetry(ctx context.Context, fn func(tx pgx.Tx) error) error {
 // of one collection wait on each other only for the final statement and
 // the commit.
 func (s *Store) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*backend.PutObjectResult, error) {
-	o := req.Object
-	o.CalendarID = req.CalendarID
-	o.ETag = backend.ETag(o.Data)
-	o.Size = int64(len(o.Data))
 	var res *backend.PutObjectResult
 	err := s.txRetry(ctx, func(tx pgx.Tx) error {
 		var err error
@@ -55,12 +51,13 @@ func (s *Store) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*
 	return res, nil
 }
 
+// putObject writes an object within tx; the rules are backend.CheckMove,
+// backend.CheckIfMatch (the source of a move) and backend.CheckPut.
 func putObject(ctx context.Context, tx pgx.Tx, req *backend.PutObjectRequest) (*backend.PutObjectResult, error) {
 	o := req.Object
-	o.CalendarID = req.CalendarID
-	o.ETag = backend.ETag(o.Data)
-	o.Size = int64(len(o.Data))
-	res := &backend.PutObjectResult{ETag: o.ETag}
+	if err := backend.CheckMove(req); err != nil {
+		return nil, err
+	}
 	if m := req.MoveFrom; m != nil {
 		if err := deleteObjectRow(ctx, tx, m.CalendarID, m.URI, m.IfMatch); err != nil {
 			return nil, err
@@ -72,45 +69,18 @@ func putObject(ctx context.Context, tx pgx.Tx, req *backend.PutObjectRequest) (*
 	if err != nil {
 		return nil, fmt.Errorf("postgres: put object: %w", err)
 	}
-	var id int64
-	var etag, scheduleTag, conflict string
-	var created time.Time
-	exists := false
-	for rows.Next() {
-		var rid int64
-		var uri, et, st string
-		var c time.Time
-		if err := rows.Scan(&rid, &uri, &et, &st, &c); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if uri == o.URI {
-			id, etag, scheduleTag, created, exists = rid, et, st, c, true
-		} else {
-			conflict = uri
-		}
+	f, err := scanStored(rows, o.URI)
+	if err != nil {
+		return nil, err
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: put object: %w", err)
+	if err := backend.CheckPut(req, f.current, f.uidHolder); err != nil {
+		return nil, err
 	}
-	switch {
-	case req.IfNoneMatch && exists,
-		req.IfMatch != "" && (!exists || req.IfMatch != etag),
-		req.IfScheduleTagMatch != "" && (!exists || req.IfScheduleTagMatch != scheduleTag):
-		return nil, fmt.Errorf("postgres: put %s: %w", o.URI, backend.ErrPreconditionFailed)
-	}
-	if conflict != "" {
-		return nil, &backend.UIDConflictError{CalendarID: req.CalendarID, URI: conflict}
-	}
-	now := time.Now().UTC().Truncate(time.Second)
-	o.ModifiedAt, o.CreatedAt = now, now
-	if exists {
-		o.CreatedAt = created.UTC().Truncate(time.Second)
-		err = updateObject(ctx, tx, req.CalendarID, id, o, now)
+	res := backend.PrepareObject(req, f.current, time.Now())
+	if f.current != nil {
+		err = updateObject(ctx, tx, req.CalendarID, f.id, o, o.ModifiedAt)
 	} else {
-		res.Created = true
-		err = insertObject(ctx, tx, req.CalendarID, o, now)
+		err = insertObject(ctx, tx, req.CalendarID, o, o.ModifiedAt)
 	}
 	if err != nil {
 		return nil, err
@@ -137,6 +107,38 @@ func putObject(ctx context.Context, tx pgx.Tx, req *backend.PutObjectRequest) (*
 		}
 	}
 	return res, nil
+}
+
+// stored is what the lock query of a put found: the resource at the URI
+// (current, nil if none, with its row id) and another resource of the
+// collection holding the UID.
+type stored struct {
+	id        int64
+	current   *backend.Object
+	uidHolder string
+}
+
+// scanStored reads the rows of the lock query (id, uri, etag,
+// schedule_tag, created_at) of a put of uri, and closes them.
+func scanStored(rows pgx.Rows, uri string) (stored, error) {
+	defer rows.Close()
+	var f stored
+	for rows.Next() {
+		var id int64
+		o := &backend.Object{}
+		if err := rows.Scan(&id, &o.URI, &o.ETag, &o.Index.ScheduleTag, &o.CreatedAt); err != nil {
+			return f, fmt.Errorf("postgres: put object: %w", err)
+		}
+		if o.URI == uri {
+			f.id, f.current = id, o
+		} else {
+			f.uidHolder = o.URI
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return f, fmt.Errorf("postgres: put object: %w", err)
+	}
+	return f, nil
 }
 
 // instanceArrays are the unnest parameters of an object's occurrences.
@@ -220,13 +222,19 @@ func writeError(err error) error {
 // deleteObjectRow removes an object and its dead properties without
 // logging: the caller logs the change after its other row locks.
 func deleteObjectRow(ctx context.Context, tx pgx.Tx, calID int64, uri, ifMatch string) error {
+	// The row is deleted and read in one statement; a refusal rolls the
+	// deletion back with the caller's transaction or savepoint.
+	var cur *backend.Object
 	var etag string
 	err := tx.QueryRow(ctx, `DELETE FROM objects WHERE calendar_id = $1 AND uri = $2 RETURNING etag`, calID, uri).Scan(&etag)
-	if err != nil {
-		return fmt.Errorf("postgres: delete object: %w", notFound(err))
+	switch {
+	case err == nil:
+		cur = &backend.Object{URI: uri, ETag: etag}
+	case !errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("postgres: delete object: %w", err)
 	}
-	if ifMatch != "" && ifMatch != etag {
-		return fmt.Errorf("postgres: delete %s: %w", uri, backend.ErrPreconditionFailed)
+	if err := backend.CheckIfMatch(uri, cur, ifMatch); err != nil {
+		return err
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM properties WHERE calendar_id = $1 AND object_uri = $2`, calID, uri); err != nil {
 		return fmt.Errorf("postgres: delete object: %w", err)

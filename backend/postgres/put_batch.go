@@ -91,15 +91,6 @@ func batchable(reqs []*backend.PutObjectRequest) bool {
 	return true
 }
 
-// stored is what the lock query found of one request's resource.
-type stored struct {
-	id          int64
-	etag, stag  string
-	created     time.Time
-	exists      bool
-	conflictURI string // another resource of the collection holding the UID
-}
-
 // putBatch writes reqs after the savepoint put_objects, which the caller
 // rolls back on error.
 func putBatch(ctx context.Context, tx pgx.Tx, reqs []*backend.PutObjectRequest) ([]*backend.PutObjectResult, error) {
@@ -107,29 +98,20 @@ func putBatch(ctx context.Context, tx pgx.Tx, reqs []*backend.PutObjectRequest) 
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now().UTC().Truncate(time.Second)
+	now := time.Now()
 	out := make([]*backend.PutObjectResult, len(reqs))
 	b := &pgx.Batch{}
 	for i, req := range reqs {
 		o, f := req.Object, found[i]
-		o.CalendarID, o.ETag, o.Size = req.CalendarID, backend.ETag(o.Data), int64(len(o.Data))
-		switch {
-		case req.IfNoneMatch && f.exists,
-			req.IfMatch != "" && (!f.exists || req.IfMatch != f.etag),
-			req.IfScheduleTagMatch != "" && (!f.exists || req.IfScheduleTagMatch != f.stag):
-			return nil, fmt.Errorf("postgres: put %s: %w", o.URI, backend.ErrPreconditionFailed)
+		if err := backend.CheckPut(req, f.current, f.uidHolder); err != nil {
+			return nil, err
 		}
-		if f.conflictURI != "" {
-			return nil, &backend.UIDConflictError{CalendarID: req.CalendarID, URI: f.conflictURI}
-		}
-		o.ModifiedAt, o.CreatedAt = now, now
-		out[i] = &backend.PutObjectResult{ETag: o.ETag, Created: !f.exists}
-		if f.exists {
-			o.CreatedAt = f.created.UTC().Truncate(time.Second)
-			sql, args := updateObjectSQL(req.CalendarID, f.id, o, now)
+		out[i] = backend.PrepareObject(req, f.current, now)
+		if f.current != nil {
+			sql, args := updateObjectSQL(req.CalendarID, f.id, o, o.ModifiedAt)
 			b.Queue(sql, args...)
 		} else {
-			sql, args := insertObjectSQL(req.CalendarID, o, now)
+			sql, args := insertObjectSQL(req.CalendarID, o, o.ModifiedAt)
 			b.Queue(sql, args...)
 		}
 	}
@@ -181,23 +163,8 @@ func lockBatch(ctx context.Context, tx pgx.Tx, reqs []*backend.PutObjectRequest)
 		if err != nil {
 			return nil, fmt.Errorf("postgres: put object: %w", err)
 		}
-		for rows.Next() {
-			var f stored
-			var uri string
-			if err := rows.Scan(&f.id, &uri, &f.etag, &f.stag, &f.created); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if uri == req.Object.URI {
-				f.exists, f.conflictURI = true, found[i].conflictURI
-				found[i] = f
-			} else {
-				found[i].conflictURI = uri
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("postgres: put object: %w", err)
+		if found[i], err = scanStored(rows, req.Object.URI); err != nil {
+			return nil, err
 		}
 	}
 	return found, br.Close()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -42,16 +41,12 @@ func (s *Store) ProvisionHome(ctx context.Context, principalID int64, collection
 		if err != nil {
 			return fmt.Errorf("sqlite: provision home: %w", notFound(err))
 		}
-		if done {
-			return nil
+		created, err = backend.ProvisionHomeOnce(principalID, done, collections, func(c *backend.Calendar) error {
+			return insertCalendar(ctx, tx, c)
+		})
+		if err != nil || !created {
+			return err
 		}
-		for _, c := range collections {
-			c.PrincipalID = principalID
-			if err := insertCalendar(ctx, tx, c); err != nil && !errors.Is(err, backend.ErrExists) {
-				return err
-			}
-		}
-		created = true
 		_, err = tx.ExecContext(ctx, `UPDATE principals SET home_provisioned = 1 WHERE id = ?`, principalID)
 		return err
 	})

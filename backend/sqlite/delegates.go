@@ -10,41 +10,53 @@ import (
 
 // SetDelegate implements backend.Store.
 func (s *Store) SetDelegate(ctx context.Context, d backend.Delegation) error {
-	return s.tx(ctx, func(tx *sql.Tx) error { return setDelegate(ctx, tx, d) })
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := backend.ValidateDelegations([]backend.Delegation{d}, countPrincipals(ctx, tx)); err != nil {
+			return err
+		}
+		return setDelegate(ctx, tx, d)
+	})
 }
 
+// ReplaceDelegates implements backend.Store.
+func (s *Store) ReplaceDelegates(ctx context.Context, principalID int64, write bool, delegateIDs []int64) error {
+	grants := backend.DelegationSet(principalID, write, delegateIDs)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := backend.ValidateDelegations(grants, countPrincipals(ctx, tx)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM delegates WHERE principal_id = ? AND can_write = ?`, principalID, write); err != nil {
+			return fmt.Errorf("sqlite: replace delegates: %w", err)
+		}
+		for _, d := range grants {
+			if err := setDelegate(ctx, tx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// countPrincipals is backend.ValidateDelegations' count on tx.
+func countPrincipals(ctx context.Context, tx *sql.Tx) func(ids []int64) (int, error) {
+	return func(ids []int64) (int, error) {
+		in, args := inList(ids)
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM principals WHERE id IN `+in, args...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("sqlite: delegate: %w", err)
+		}
+		return n, nil
+	}
+}
+
+// setDelegate writes a grant that backend.ValidateDelegations allowed.
 func setDelegate(ctx context.Context, tx *sql.Tx, d backend.Delegation) error {
-	if d.PrincipalID == d.DelegateID {
-		return backend.ErrSelfDelegation
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM principals WHERE id IN (?, ?)`, d.PrincipalID, d.DelegateID).Scan(&n); err != nil {
-		return fmt.Errorf("sqlite: delegate: %w", err)
-	}
-	if n != 2 {
-		return fmt.Errorf("sqlite: delegate: principal: %w", backend.ErrNotFound)
-	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO delegates (principal_id, delegate_id, can_write) VALUES (?, ?, ?)
 		ON CONFLICT (principal_id, delegate_id) DO UPDATE SET can_write = excluded.can_write`, d.PrincipalID, d.DelegateID, d.Write)
 	if err != nil {
 		return fmt.Errorf("sqlite: delegate: %w", err)
 	}
 	return nil
-}
-
-// ReplaceDelegates implements backend.Store.
-func (s *Store) ReplaceDelegates(ctx context.Context, principalID int64, write bool, delegateIDs []int64) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM delegates WHERE principal_id = ? AND can_write = ?`, principalID, write); err != nil {
-			return fmt.Errorf("sqlite: replace delegates: %w", err)
-		}
-		for _, id := range delegateIDs {
-			if err := setDelegate(ctx, tx, backend.Delegation{PrincipalID: principalID, DelegateID: id, Write: write}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }
 
 // RemoveDelegate implements backend.Store.

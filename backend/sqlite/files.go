@@ -115,18 +115,12 @@ func (s *Store) PutFile(ctx context.Context, req *backend.PutFileRequest) (*back
 		if err != nil && !errors.Is(err, backend.ErrNotFound) {
 			return err
 		}
-		exists := err == nil
-		if exists && cur.IsCollection {
-			return fmt.Errorf("sqlite: %q is a collection: %w", req.Path, backend.ErrExists)
-		}
-		if err := checkParent(ctx, tx, req.CalendarID, req.Path, false); err != nil {
+		parent := checkParent(ctx, tx, req.CalendarID, req.Path, false)
+		if err := backend.CheckPutFile(req, cur, parent); err != nil {
 			return err
 		}
-		if req.IfNoneMatch && exists || req.IfMatch != "" && (!exists || cur.ETag != req.IfMatch) {
-			return fmt.Errorf("sqlite: put %q: %w", req.Path, backend.ErrPreconditionFailed)
-		}
 		now := time.Now().Unix()
-		if exists {
+		if cur != nil {
 			_, err = tx.ExecContext(ctx, `UPDATE files SET content = ?, content_type = ?, etag = ?, size = ?, modified_at = ?
 				WHERE calendar_id = ? AND path = ?`, req.Data, req.ContentType, res.ETag, len(req.Data), now, req.CalendarID, req.Path)
 		} else {
@@ -185,8 +179,8 @@ func (s *Store) DeleteFileTree(ctx context.Context, calID int64, path, ifMatch s
 		if err != nil {
 			return err
 		}
-		if ifMatch != "" && ifMatch != f.ETag {
-			return fmt.Errorf("sqlite: delete %q: %w", path, backend.ErrPreconditionFailed)
+		if err := backend.CheckFileDelete(f, ifMatch); err != nil {
+			return err
 		}
 		return deleteTree(ctx, tx, calID, f.Path)
 	})

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -21,47 +20,43 @@ func (s *Store) MoveFileTree(ctx context.Context, t *backend.FileTransfer) (bool
 	return s.transfer(ctx, t, true)
 }
 
-// transfer copies or moves a tree in one transaction. An existing
-// destination is deleted first (RFC 4918 §9.8.4, §9.9.3: "the destination
-// resource is deleted as if by DELETE" before the copy or move).
+// transfer copies or moves a tree in one transaction, by the steps of
+// backend.TransferFileTree.
 func (s *Store) transfer(ctx context.Context, t *backend.FileTransfer, move bool) (bool, error) {
-	created := true
+	var created bool
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		src, err := findFile(ctx, tx, t.CalendarID, t.Src, false)
-		if err != nil {
-			return err
-		}
-		dst := strings.TrimSuffix(t.Dst, "/")
-		if src.IsCollection {
-			dst += "/"
-		}
-		if backend.FileOverlaps(src.Path, dst) {
-			return fmt.Errorf("sqlite: %q onto %q: %w", src.Path, dst, backend.ErrBadDestination)
-		}
-		if err := checkParent(ctx, tx, t.CalendarID, dst, src.IsCollection); err != nil {
-			return err
-		}
-		old, err := findFile(ctx, tx, t.CalendarID, dst, false)
-		switch {
-		case err == nil && !t.Overwrite:
-			return fmt.Errorf("sqlite: %q exists: %w", dst, backend.ErrPreconditionFailed)
-		case err == nil:
-			created = false
-			if err := deleteTree(ctx, tx, t.CalendarID, old.Path); err != nil {
-				return err
-			}
-		case !errors.Is(err, backend.ErrNotFound):
-			return err
-		}
-		if err := deleteTreeProps(ctx, tx, t.CalendarID, dst); err != nil {
-			return err
-		}
-		if move {
-			return moveTree(ctx, tx, t.CalendarID, src.Path, dst)
-		}
-		return copyTree(ctx, tx, t.CalendarID, src.Path, dst, t.Shallow && src.IsCollection)
+		var err error
+		created, err = backend.TransferFileTree(t, move, &fileTree{ctx: ctx, tx: tx, calID: t.CalendarID})
+		return err
 	})
 	return created, err
+}
+
+// fileTree is backend.FileTreeTx on one transaction and calendar.
+type fileTree struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	calID int64
+}
+
+func (f *fileTree) FindFile(path string) (*backend.File, error) {
+	return findFile(f.ctx, f.tx, f.calID, path, false)
+}
+
+func (f *fileTree) CheckParent(path string, calendarOK bool) error {
+	return checkParent(f.ctx, f.tx, f.calID, path, calendarOK)
+}
+
+func (f *fileTree) DeleteTree(path string) error { return deleteTree(f.ctx, f.tx, f.calID, path) }
+
+func (f *fileTree) DeleteTreeProps(path string) error {
+	return deleteTreeProps(f.ctx, f.tx, f.calID, path)
+}
+
+func (f *fileTree) MoveTree(src, dst string) error { return moveTree(f.ctx, f.tx, f.calID, src, dst) }
+
+func (f *fileTree) CopyTree(src, dst string, shallow bool) error {
+	return copyTree(f.ctx, f.tx, f.calID, src, dst, shallow)
 }
 
 // moveTree renames every path below src (src included) to the same path

@@ -1,12 +1,9 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/kalends/kalends/backend"
@@ -21,10 +18,10 @@ const messageColumns = `id, principal_id, originator, recipient, method, uid, da
 // one UPDATE … RETURNING inside the write transaction is the whole claim:
 // a concurrent claimer waits for the lock and then sees the lease.
 func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*backend.OutboundMessage, error) {
-	if limit <= 0 {
-		return nil, fmt.Errorf("sqlite: claim messages: limit must be positive")
+	if err := backend.CheckClaim(limit); err != nil {
+		return nil, err
 	}
-	token := rand.Text()
+	token := backend.NewClaimToken()
 	var out []*backend.OutboundMessage
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE outbound_messages SET claimed_until = ?, claim_token = ?, attempts = attempts + 1
@@ -38,8 +35,7 @@ func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Dur
 		out, err = scanMessages(rows)
 		return err
 	})
-	// RETURNING promises no order.
-	slices.SortFunc(out, func(a, b *backend.OutboundMessage) int { return cmp.Compare(a.ID, b.ID) })
+	backend.SortMessages(out)
 	return out, err
 }
 
@@ -110,8 +106,8 @@ func (s *Store) RetryMessage(ctx context.Context, id int64) error {
 		if err != nil {
 			return fmt.Errorf("sqlite: retry message %d: %w", id, notFound(err))
 		}
-		if status == backend.MessageSent {
-			return fmt.Errorf("sqlite: message %d was sent: %w", id, backend.ErrPreconditionFailed)
+		if err := backend.CheckRetry(id, status); err != nil {
+			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE outbound_messages SET status = 'pending', attempts = 0, next_attempt_at = NULL
 			WHERE id = ?`, id)

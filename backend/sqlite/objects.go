@@ -47,96 +47,81 @@ func (s *Store) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*
 	return res, nil
 }
 
-// putObject writes an object within tx; see backend.Store.PutObject.
+// putObject writes an object within tx; the rules are backend.CheckMove,
+// backend.CheckIfMatch (the source of a move) and backend.CheckPut.
 func putObject(ctx context.Context, tx *sql.Tx, req *backend.PutObjectRequest) (*backend.PutObjectResult, error) {
 	o := req.Object
-	o.CalendarID = req.CalendarID
-	o.ETag = backend.ETag(o.Data)
-	o.Size = int64(len(o.Data))
-	res := &backend.PutObjectResult{ETag: o.ETag}
-	err := func() error {
-		if m := req.MoveFrom; m != nil {
-			if _, err := deleteObject(ctx, tx, m.CalendarID, m.URI, m.IfMatch); err != nil {
-				return err
-			}
+	if err := backend.CheckMove(req); err != nil {
+		return nil, err
+	}
+	if m := req.MoveFrom; m != nil {
+		if _, err := deleteObject(ctx, tx, m.CalendarID, m.URI, m.IfMatch); err != nil {
+			return nil, err
 		}
-		var id int64
-		var etag, scheduleTag string
-		var created sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT id, etag, schedule_tag, created_at FROM objects WHERE calendar_id = ? AND uri = ?`,
-			req.CalendarID, o.URI).Scan(&id, &etag, &scheduleTag, &created)
-		exists := err == nil
-		if err != nil && err != sql.ErrNoRows {
-			return fmt.Errorf("sqlite: put object: %w", err)
-		}
-		if err := checkConditions(req, exists, etag, scheduleTag); err != nil {
-			return err
-		}
-		var other string
-		err = tx.QueryRowContext(ctx, `SELECT uri FROM objects WHERE calendar_id = ? AND uid = ? AND uri <> ?`,
-			req.CalendarID, o.UID, o.URI).Scan(&other)
-		if err == nil {
-			return &backend.UIDConflictError{CalendarID: req.CalendarID, URI: other}
-		} else if err != sql.ErrNoRows {
-			return fmt.Errorf("sqlite: put object: %w", err)
-		}
-		rev, err := bumpRevision(ctx, tx, req.CalendarID)
-		if err != nil {
-			return err
-		}
-		now := time.Now().UTC().Truncate(time.Second)
-		o.ModifiedAt, o.CreatedAt = now, now
-		ix := &o.Index
-		if exists {
-			o.CreatedAt = fromUnix(created)
-			_, err = tx.ExecContext(ctx, `UPDATE objects SET uid = ?, component = ?, data = ?, etag = ?, size = ?, modified_at = ?,
-				dtstart = ?, dtend = ?, first_start = ?, last_end = ?, all_day = ?, organizer = ?, sequence = ?, schedule_tag = ?,
-				transparent = ?, status = ?, indexed_until = ? WHERE id = ?`,
-				o.UID, o.Component, string(o.Data), o.ETag, o.Size, now.Unix(), unix(ix.Start), unix(ix.End), unix(ix.FirstStart),
-				unix(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence, ix.ScheduleTag, ix.Transparent, ix.Status, unix(ix.IndexedUntil), id)
-			if err == nil {
-				_, err = tx.ExecContext(ctx, `DELETE FROM instances WHERE object_id = ?`, id)
-			}
-		} else {
-			res.Created = true
-			// A new resource starts without the dead properties a deleted
-			// namesake may have left.
-			if _, err = tx.ExecContext(ctx, `DELETE FROM properties WHERE calendar_id = ? AND object_uri = ?`, req.CalendarID, o.URI); err != nil {
-				return fmt.Errorf("sqlite: put object: %w", err)
-			}
-			err = tx.QueryRowContext(ctx, `INSERT INTO objects (calendar_id, uri, uid, component, data, etag, size, created_at,
-				modified_at, dtstart, dtend, first_start, last_end, all_day, organizer, sequence, schedule_tag, transparent, status,
-				indexed_until)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-				req.CalendarID, o.URI, o.UID, o.Component, string(o.Data), o.ETag, o.Size, now.Unix(), now.Unix(),
-				unix(ix.Start), unix(ix.End), unix(ix.FirstStart), unix(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence,
-				ix.ScheduleTag, ix.Transparent, ix.Status, unix(ix.IndexedUntil)).Scan(&id)
-		}
-		if err != nil {
-			return fmt.Errorf("sqlite: put object: %w", err)
-		}
-		if err := insertInstances(ctx, tx, id, req.CalendarID, o.Instances); err != nil {
-			return err
-		}
-		res.Revision = rev
-		return logChange(ctx, tx, req.CalendarID, o.URI, rev, false)
-	}()
+	}
+	var id int64
+	var created sql.NullInt64
+	cur := &backend.Object{URI: o.URI}
+	err := tx.QueryRowContext(ctx, `SELECT id, etag, schedule_tag, created_at FROM objects WHERE calendar_id = ? AND uri = ?`,
+		req.CalendarID, o.URI).Scan(&id, &cur.ETag, &cur.Index.ScheduleTag, &created)
+	switch {
+	case err == sql.ErrNoRows:
+		cur = nil
+	case err != nil:
+		return nil, fmt.Errorf("sqlite: put object: %w", err)
+	default:
+		cur.CreatedAt = fromUnix(created)
+	}
+	var holder string
+	err = tx.QueryRowContext(ctx, `SELECT uri FROM objects WHERE calendar_id = ? AND uid = ? AND uri <> ?`,
+		req.CalendarID, o.UID, o.URI).Scan(&holder)
+	if err != nil && err != sql.ErrNoRows {
+		return nil, fmt.Errorf("sqlite: put object: %w", err)
+	}
+	if err := backend.CheckPut(req, cur, holder); err != nil {
+		return nil, err
+	}
+	rev, err := bumpRevision(ctx, tx, req.CalendarID)
 	if err != nil {
 		return nil, err
 	}
-	return res, nil
-}
-
-// checkConditions evaluates the request's preconditions against the stored
-// state of the resource.
-func checkConditions(req *backend.PutObjectRequest, exists bool, etag, scheduleTag string) error {
-	switch {
-	case req.IfNoneMatch && exists,
-		req.IfMatch != "" && (!exists || req.IfMatch != etag),
-		req.IfScheduleTagMatch != "" && (!exists || req.IfScheduleTagMatch != scheduleTag):
-		return fmt.Errorf("sqlite: put %s: %w", req.Object.URI, backend.ErrPreconditionFailed)
+	res := backend.PrepareObject(req, cur, time.Now())
+	res.Revision = rev
+	now := o.ModifiedAt
+	ix := &o.Index
+	if cur != nil {
+		_, err = tx.ExecContext(ctx, `UPDATE objects SET uid = ?, component = ?, data = ?, etag = ?, size = ?, modified_at = ?,
+			dtstart = ?, dtend = ?, first_start = ?, last_end = ?, all_day = ?, organizer = ?, sequence = ?, schedule_tag = ?,
+			transparent = ?, status = ?, indexed_until = ? WHERE id = ?`,
+			o.UID, o.Component, string(o.Data), o.ETag, o.Size, now.Unix(), unix(ix.Start), unix(ix.End), unix(ix.FirstStart),
+			unix(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence, ix.ScheduleTag, ix.Transparent, ix.Status, unix(ix.IndexedUntil), id)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `DELETE FROM instances WHERE object_id = ?`, id)
+		}
+	} else {
+		// A new resource starts without the dead properties a deleted
+		// namesake may have left.
+		if _, err = tx.ExecContext(ctx, `DELETE FROM properties WHERE calendar_id = ? AND object_uri = ?`, req.CalendarID, o.URI); err != nil {
+			return nil, fmt.Errorf("sqlite: put object: %w", err)
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO objects (calendar_id, uri, uid, component, data, etag, size, created_at,
+			modified_at, dtstart, dtend, first_start, last_end, all_day, organizer, sequence, schedule_tag, transparent, status,
+			indexed_until)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			req.CalendarID, o.URI, o.UID, o.Component, string(o.Data), o.ETag, o.Size, now.Unix(), now.Unix(),
+			unix(ix.Start), unix(ix.End), unix(ix.FirstStart), unix(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence,
+			ix.ScheduleTag, ix.Transparent, ix.Status, unix(ix.IndexedUntil)).Scan(&id)
 	}
-	return nil
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: put object: %w", err)
+	}
+	if err := insertInstances(ctx, tx, id, req.CalendarID, o.Instances); err != nil {
+		return nil, err
+	}
+	if err := logChange(ctx, tx, req.CalendarID, o.URI, rev, false); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // bumpRevision increments a collection's revision and returns the new one;
@@ -244,7 +229,7 @@ func listObjects(ctx context.Context, db queryer, calID int64, opts *backend.Lis
 		}
 	}
 	if !opts.Unindexed.IsZero() {
-		q += ` AND ` + unindexedCondition(opts.Components, "?")
+		q += ` AND ` + unindexedCondition(opts, "?")
 		args = append(args, opts.Unindexed.Unix())
 	}
 	rows, err := db.QueryContext(ctx, q+` ORDER BY uri`, args...)
@@ -277,13 +262,15 @@ func (s *Store) DeleteObject(ctx context.Context, calID int64, uri, ifMatch stri
 // deleteObject removes an object with its dead properties and logs the
 // deletion, returning the collection's new revision.
 func deleteObject(ctx context.Context, tx *sql.Tx, calID int64, uri, ifMatch string) (int64, error) {
-	var etag string
-	err := tx.QueryRowContext(ctx, `SELECT etag FROM objects WHERE calendar_id = ? AND uri = ?`, calID, uri).Scan(&etag)
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: delete object: %w", notFound(err))
+	cur := &backend.Object{URI: uri}
+	err := tx.QueryRowContext(ctx, `SELECT etag FROM objects WHERE calendar_id = ? AND uri = ?`, calID, uri).Scan(&cur.ETag)
+	if err == sql.ErrNoRows {
+		cur = nil
+	} else if err != nil {
+		return 0, fmt.Errorf("sqlite: delete object: %w", err)
 	}
-	if ifMatch != "" && ifMatch != etag {
-		return 0, fmt.Errorf("sqlite: delete %s: %w", uri, backend.ErrPreconditionFailed)
+	if err := backend.CheckIfMatch(uri, cur, ifMatch); err != nil {
+		return 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM objects WHERE calendar_id = ? AND uri = ?`, calID, uri); err != nil {
 		return 0, fmt.Errorf("sqlite: delete object: %w", err)
@@ -314,8 +301,8 @@ func (s *Store) Changes(ctx context.Context, calID, since int64, limit int) (*ba
 	if err := tx.QueryRowContext(ctx, `SELECT revision FROM calendars WHERE id = ?`, calID).Scan(&cs.Revision); err != nil {
 		return nil, fmt.Errorf("sqlite: changes: %w", notFound(err))
 	}
-	if since > cs.Revision || since < 0 {
-		return nil, fmt.Errorf("sqlite: changes since %d: %w", since, backend.ErrInvalidSyncToken)
+	if err := backend.CheckSyncRevision(since, cs.Revision); err != nil {
+		return nil, err
 	}
 	n := -1
 	if limit > 0 {
@@ -334,12 +321,11 @@ func (s *Store) Changes(ctx context.Context, calID, since int64, limit int) (*ba
 		}
 		cs.Changes = append(cs.Changes, c)
 	}
-	if limit > 0 && len(cs.Changes) > limit {
-		cs.Changes = cs.Changes[:limit]
-		cs.Truncated = true
-		cs.Revision = cs.Changes[limit-1].Revision
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
-	return cs, rows.Err()
+	backend.LimitChanges(cs, limit)
+	return cs, nil
 }
 
 // instancesInRangeSQL finds the occurrences overlapping [?3, ?2): those
@@ -390,13 +376,15 @@ func (s *Store) ReplaceInstances(ctx context.Context, calID int64, uri, etag str
 // replaceInstances re-indexes an object within tx.
 func replaceInstances(ctx context.Context, tx *sql.Tx, calID int64, uri, etag string, insts []backend.Instance) error {
 	var id int64
-	var cur string
-	err := tx.QueryRowContext(ctx, `SELECT id, etag FROM objects WHERE calendar_id = ? AND uri = ?`, calID, uri).Scan(&id, &cur)
-	if err != nil {
-		return fmt.Errorf("sqlite: reindex: %w", notFound(err))
+	cur := &backend.Object{URI: uri}
+	err := tx.QueryRowContext(ctx, `SELECT id, etag FROM objects WHERE calendar_id = ? AND uri = ?`, calID, uri).Scan(&id, &cur.ETag)
+	if err == sql.ErrNoRows {
+		cur = nil
+	} else if err != nil {
+		return fmt.Errorf("sqlite: reindex: %w", err)
 	}
-	if cur != etag {
-		return fmt.Errorf("sqlite: reindex %s: %w", uri, backend.ErrPreconditionFailed)
+	if err := backend.CheckReindex(uri, cur, etag); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM instances WHERE object_id = ?`, id); err != nil {
 		return fmt.Errorf("sqlite: reindex: %w", err)

@@ -23,3 +23,4 @@ func TestStore(t *testing.T)     { storetest.Run(t, open) }
 func TestFiles(t *testing.T)     { storetest.RunFiles(t, open) }
 func TestFeeds(t *testing.T)     { storetest.RunFeeds(t, open) }
 func TestMailQueue(t *testing.T) { storetest.RunMailQueue(t, open) }
+func TestWrapped(t *testing.T)   { storetest.RunWrapped(t, open) }

@@ -48,6 +48,11 @@ func Run(t *testing.T, open Opener) {
 		{"RoomLock", testRoomLock},
 		{"Delegates", testDelegates},
 		{"Wrapper", testWrapper},
+		{"PreconditionLadder", testPreconditionLadder},
+		{"MoveLadder", testMoveLadder},
+		{"TxReindex", testTxReindex},
+		{"StoreObjectsRole", testStoreObjectsRole},
+		{"DelegationRules", testDelegationRules},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

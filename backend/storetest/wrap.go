@@ -80,3 +80,13 @@ func testWrapper(t *testing.T, s backend.Store) {
 		t.Fatalf("OutboundMessages through a wrapper: %+v, %v", got, err)
 	}
 }
+
+// RunWrapped runs the suites of the feeds, files and mail queue roles
+// against the stores of open behind Wrap: a wrapper must not switch any
+// of them off.
+func RunWrapped(t *testing.T, open Opener) {
+	w := Wrapped(open)
+	t.Run("Feeds", func(t *testing.T) { RunFeeds(t, w) })
+	t.Run("Files", func(t *testing.T) { RunFiles(t, w) })
+	t.Run("MailQueue", func(t *testing.T) { RunMailQueue(t, w) })
+}
