@@ -52,13 +52,10 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request) error {
 		if res.cal == nil {
 			return errorf(http.StatusNotFound, "no collection at %s", res.path)
 		}
-		if res.cal.Kind != backend.CollectionCalendar {
-			return errorf(http.StatusForbidden, "the scheduling inbox and outbox cannot be deleted")
-		}
 		if im := r.Header.Get("If-Match"); im != "" && !etagListMatches(im, ctag(res.cal)) {
 			return errorf(http.StatusPreconditionFailed, "If-Match does not match the collection")
 		}
-		if err := h.store.DeleteCalendar(r.Context(), res.cal.ID); err != nil {
+		if err := h.svc.DeleteCalendar(r.Context(), res.cal); err != nil {
 			return err
 		}
 	default:

@@ -93,3 +93,13 @@ func (s *Service) CreateCalendar(ctx context.Context, c *backend.Calendar, props
 	}
 	return s.store.CreateCalendar(ctx, c, props)
 }
+
+// DeleteCalendar removes calendar collection c and everything in it. The
+// scheduling inbox and outbox belong to every home (RFC 6638 §2.1-2.2)
+// and cannot be deleted.
+func (s *Service) DeleteCalendar(ctx context.Context, c *backend.Calendar) error {
+	if c.Kind != backend.CollectionCalendar {
+		return errorf(NotCalendar, "the scheduling inbox and outbox cannot be deleted")
+	}
+	return s.store.DeleteCalendar(ctx, c.ID)
+}
