@@ -53,6 +53,8 @@ func provider(db *sql.DB, d Dialect) (*goose.Provider, error) {
 		return nil, err
 	}
 	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	// SQLite has no session lock: backend/sqlite serializes its openers with
+	// a file lock around Up.
 	dialect := goose.DialectSQLite3
 	if d == Postgres {
 		dialect = goose.DialectPostgres

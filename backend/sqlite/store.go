@@ -52,7 +52,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// Readers never block one another in WAL mode; a few per core is plenty.
 	read.SetMaxOpenConns(2 * runtime.NumCPU())
 	s := &Store{write: write, read: read}
-	if _, err := migrations.Up(ctx, write, migrations.SQLite); err != nil {
+	unlock, err := migrationLock(ctx, path)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	_, err = migrations.Up(ctx, write, migrations.SQLite)
+	unlock()
+	if err != nil {
 		s.Close()
 		if errors.Is(err, migrations.ErrSchemaTooNew) {
 			return nil, fmt.Errorf("sqlite: %s: %w: %v", path, backend.ErrSchemaTooNew, err)
