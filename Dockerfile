@@ -15,7 +15,7 @@ COPY --from=build /out/kalends /usr/local/bin/kalends
 COPY --from=build --chown=nonroot:nonroot /out/data /data
 USER nonroot:nonroot
 VOLUME /data
-ENV KALENDS_LISTEN=0.0.0.0:8008 KALENDS_DATABASE_URL=/data/kalends.db
+ENV KALENDS_LISTEN=0.0.0.0:8008 KALENDS_DATA_DIR=/data
 EXPOSE 8008
 ENTRYPOINT ["/usr/local/bin/kalends"]
 CMD ["serve"]

@@ -1,6 +1,6 @@
 // Package config turns flags and KALENDS_* environment variables into one
 // Config. Every setting has a default that works with no configuration at
-// all: an embedded SQLite file in the working directory, served on
+// all: an embedded SQLite file in the per-user data directory, served on
 // 127.0.0.1:8008.
 package config
 
@@ -15,7 +15,8 @@ import (
 // Config is the configuration of a Kalends server.
 type Config struct {
 	Listen          string        // address to serve HTTP on
-	Database        string        // postgres://… for PostgreSQL; a path or sqlite://path for SQLite
+	Database        string        // postgres://… for PostgreSQL; a path or sqlite://path for SQLite; "" = kalends.db in DataDir
+	DataDir         string        // where the SQLite file and what the server remembers live; "" = DefaultDataDir
 	BaseURL         string        // public URL prefix, when behind a proxy; "" = derived from requests
 	LogFormat       string        // "text" or "json"
 	LogLevel        string        // debug, info, warn, error
@@ -28,7 +29,6 @@ type Config struct {
 func Defaults() Config {
 	return Config{
 		Listen:          "127.0.0.1:8008",
-		Database:        "kalends.db",
 		LogFormat:       "text",
 		LogLevel:        "info",
 		MaxResourceSize: 1 << 20,
@@ -47,7 +47,8 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 		fs.StringVar(p, name, def, usage+" ($"+env+")")
 	}
 	str(&c.Listen, "listen", "KALENDS_LISTEN", d.Listen, "address to listen on")
-	str(&c.Database, "database", "KALENDS_DATABASE_URL", d.Database, "postgres://… URL, or SQLite file path (sqlite://path or path)")
+	str(&c.Database, "database", "KALENDS_DATABASE_URL", d.Database, "postgres://… URL, or SQLite file path (sqlite://path or path); default kalends.db in the data directory")
+	c.RegisterDataDir(fs, getenv)
 	str(&c.BaseURL, "base-url", "KALENDS_BASE_URL", d.BaseURL, "public base URL when behind a reverse proxy")
 	str(&c.LogFormat, "log-format", "KALENDS_LOG_FORMAT", d.LogFormat, "log format: text or json")
 	str(&c.LogLevel, "log-level", "KALENDS_LOG_LEVEL", d.LogLevel, "log level: debug, info, warn or error")
@@ -67,7 +68,8 @@ func (c *Config) RegisterDatabase(fs *flag.FlagSet, getenv func(string) string) 
 	if v := getenv("KALENDS_DATABASE_URL"); v != "" {
 		def = v
 	}
-	fs.StringVar(&c.Database, "database", def, "postgres://… URL, or SQLite file path (sqlite://path or path) ($KALENDS_DATABASE_URL)")
+	fs.StringVar(&c.Database, "database", def, "postgres://… URL, or SQLite file path (sqlite://path or path); default kalends.db in the data directory ($KALENDS_DATABASE_URL)")
+	c.RegisterDataDir(fs, getenv)
 }
 
 // Validate reports the first setting that cannot work.
@@ -81,9 +83,6 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: log level %q is not debug, info, warn or error", c.LogLevel)
-	}
-	if c.Database == "" {
-		return fmt.Errorf("config: empty database")
 	}
 	if c.MaxResourceSize <= 0 {
 		return fmt.Errorf("config: max resource size must be positive")

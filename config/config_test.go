@@ -36,7 +36,7 @@ func TestDefaultsWork(t *testing.T) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	c.Register(fs, func(string) string { return "" })
 	fs.Parse(nil)
-	if c.Listen != "127.0.0.1:8008" || c.SQLitePath() != "kalends.db" || c.IsPostgres() {
+	if c.Listen != "127.0.0.1:8008" || c.Database != "" || c.DataDir != "" || c.IsPostgres() {
 		t.Fatalf("defaults = %+v", c)
 	}
 	if err := c.Validate(); err != nil {
@@ -48,7 +48,6 @@ func TestValidateRejects(t *testing.T) {
 	for _, c := range []Config{
 		{LogFormat: "xml", LogLevel: "info", Database: "x", MaxResourceSize: 1},
 		{LogFormat: "text", LogLevel: "loud", Database: "x", MaxResourceSize: 1},
-		{LogFormat: "text", LogLevel: "info", Database: "", MaxResourceSize: 1},
 		{LogFormat: "text", LogLevel: "info", Database: "x", MaxResourceSize: 1, BaseURL: "ftp://x"},
 	} {
 		if err := c.Validate(); err == nil {
@@ -101,5 +100,45 @@ func TestSMTP(t *testing.T) {
 	}
 	if err := (&SMTP{PasswordFile: filepath.Join(t.TempDir(), "missing")}).LoadPassword(); err == nil {
 		t.Error("a missing password file was accepted")
+	}
+}
+
+// TestDataDir: the per-user state directory of the XDG specification,
+// $KALENDS_DATA_DIR and --data-dir in that order of strength, and the
+// database inside it.
+func TestDataDir(t *testing.T) {
+	home, state := t.TempDir(), t.TempDir()
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"HOME": home}, nil, filepath.Join(home, ".local", "state", "kalends")},
+		{map[string]string{"HOME": home, "XDG_STATE_HOME": state}, nil, filepath.Join(state, "kalends")},
+		{map[string]string{"HOME": home, "XDG_STATE_HOME": "relative"}, nil, filepath.Join(home, ".local", "state", "kalends")},
+		{map[string]string{"HOME": home, "KALENDS_DATA_DIR": filepath.Join(state, "env")}, nil, filepath.Join(state, "env")},
+		{map[string]string{"KALENDS_DATA_DIR": filepath.Join(state, "env")}, []string{"-data-dir", filepath.Join(state, "flag")}, filepath.Join(state, "flag")},
+	} {
+		getenv := func(k string) string { return tc.env[k] }
+		var c Config
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		c.Register(fs, getenv)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		notice, err := c.ResolveDatabase(getenv)
+		if err != nil || notice != "" {
+			t.Fatalf("%v %v: %q, %v", tc.env, tc.args, notice, err)
+		}
+		if c.DataDir != tc.want || c.Database != filepath.Join(tc.want, DatabaseFile) {
+			t.Errorf("%v %v: data dir %q, database %q; want %q", tc.env, tc.args, c.DataDir, c.Database, tc.want)
+		}
+		if st, err := os.Stat(tc.want); err != nil || st.Mode().Perm() != 0o700 {
+			t.Errorf("%s not created private: %v %v", tc.want, st, err)
+		}
+	}
+	var c Config
+	if _, err := c.ResolveDatabase(func(string) string { return "" }); err == nil {
+		t.Fatal("no HOME and no data directory: want an error")
 	}
 }

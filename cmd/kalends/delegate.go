@@ -34,7 +34,7 @@ func delegateAdd(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 2 {
 		return usageError(e, fs, "a principal and a delegate expected")
 	}
-	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
 		p, d, err := principalPair(ctx, s, pos[0], pos[1])
 		if err != nil {
 			return err
@@ -60,7 +60,7 @@ func delegateRemove(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 2 {
 		return usageError(e, fs, "a principal and a delegate expected")
 	}
-	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
 		p, d, err := principalPair(ctx, s, pos[0], pos[1])
 		if err != nil {
 			return err
@@ -86,7 +86,7 @@ func delegateList(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageError(e, fs, "one principal expected")
 	}
-	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
 		p, err := findPrincipal(ctx, s, pos[0])
 		if err != nil {
 			return err

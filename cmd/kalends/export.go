@@ -83,7 +83,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	} else if user, calURI, err = splitCalendarArg(pos[0]); err != nil {
 		return usageError(e, fs, err.Error())
 	}
-	return withDatabase(ctx, e, *db, func(s backend.Store) error {
+	return withDatabase(ctx, e, db, func(s backend.Store) error {
 		h := newService(e, s)
 		p, err := findUser(ctx, s, h, user)
 		if err != nil {

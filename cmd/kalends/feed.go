@@ -88,7 +88,7 @@ func feedCreate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
 		_, c, err := feedCalendar(ctx, e, s, user, calURI)
 		if err != nil {
 			return err
@@ -123,7 +123,7 @@ func feedList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError(e, fs, err.Error())
 	}
-	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
 		p, c, err := feedCalendar(ctx, e, s, user, calURI)
 		if err != nil {
 			return err
@@ -161,7 +161,7 @@ func feedRevoke(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 || pos[0] == "" {
 		return usageError(e, fs, "exactly one feed ID, URL or token expected")
 	}
-	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
 		f, err := findFeed(ctx, s, pos[0])
 		if errors.Is(err, backend.ErrNotFound) {
 			return fmt.Errorf("no feed %q", pos[0])

@@ -63,7 +63,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return importFiles(ctx, e, fs, &f, *db, pos)
+	return importFiles(ctx, e, fs, &f, db, pos)
 }
 
 // isFromFlag reports whether a command-line argument is the --from flag
@@ -74,7 +74,7 @@ func isFromFlag(arg string) bool {
 }
 
 // importFiles imports .ics files (or standard input) into one calendar.
-func importFiles(ctx context.Context, e *env, fs *flag.FlagSet, f *importFlags, db string, pos []string) error {
+func importFiles(ctx context.Context, e *env, fs *flag.FlagSet, f *importFlags, db *dbFlags, pos []string) error {
 	if len(pos) == 0 {
 		return usageError(e, fs, "USER/CALENDAR expected")
 	}

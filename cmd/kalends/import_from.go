@@ -55,7 +55,7 @@ func runImportFrom(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError(e, fs, strings.TrimPrefix(err.Error(), "davimport: "))
 	}
-	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
 		p, err := s.Principal(ctx, backend.KindUser, *user)
 		if errors.Is(err, backend.ErrNotFound) {
 			return fmt.Errorf("no user %q in Kalends (create it with 'kalends user add')", *user)

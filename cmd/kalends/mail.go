@@ -38,7 +38,7 @@ func mailList(ctx context.Context, e *env, args []string) error {
 	default:
 		return usageError(e, fs, fmt.Sprintf("status %q is not pending, sent or failed", *status))
 	}
-	return withMailQueue(ctx, e, *cfgDB, func(q backend.MailQueue) error {
+	return withMailQueue(ctx, e, cfgDB, func(q backend.MailQueue) error {
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tSTATUS\tTRIES\tMETHOD\tRECIPIENT\tQUEUED\tNEXT\tERROR")
 		for after := int64(0); ; {
@@ -81,7 +81,7 @@ func mailRetry(ctx context.Context, e *env, args []string) error {
 	if err != nil || id <= 0 {
 		return usageError(e, fs, fmt.Sprintf("%q is not a message ID", pos[0]))
 	}
-	return withMailQueue(ctx, e, *cfgDB, func(q backend.MailQueue) error {
+	return withMailQueue(ctx, e, cfgDB, func(q backend.MailQueue) error {
 		switch err := q.RetryMessage(ctx, id); {
 		case errors.Is(err, backend.ErrNotFound):
 			return fmt.Errorf("no message %d", id)
@@ -96,7 +96,7 @@ func mailRetry(ctx context.Context, e *env, args []string) error {
 }
 
 // withMailQueue is withDatabase for a command that uses the mail queue only.
-func withMailQueue(ctx context.Context, e *env, database string, fn func(q backend.MailQueue) error) error {
+func withMailQueue(ctx context.Context, e *env, database *dbFlags, fn func(q backend.MailQueue) error) error {
 	return withDatabase(ctx, e, database, func(s backend.Store) error { return fn(s) })
 }
 

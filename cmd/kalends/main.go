@@ -17,7 +17,10 @@
 // the URL name room-101 and keeps "Room 101" as the display name.
 //
 // Every setting has a flag and a KALENDS_* environment variable; with none,
-// the server uses ./kalends.db (SQLite) and listens on 127.0.0.1:8008.
+// every command uses kalends.db (SQLite) in the data directory
+// ($XDG_STATE_HOME/kalends or ~/.local/state/kalends; --data-dir or
+// $KALENDS_DATA_DIR to choose another), and the server listens on
+// 127.0.0.1:8008.
 package main
 
 import (

@@ -156,7 +156,7 @@ func bookableAdd(ctx context.Context, e *env, kind backend.PrincipalKind, args [
 	if emails, err = checkEmails(emails); err != nil {
 		return err
 	}
-	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
 		if _, err := s.Principal(ctx, kind, name); err == nil {
 			return fmt.Errorf("%s %q already exists; nothing changed", kind, name)
 		} else if !errors.Is(err, backend.ErrNotFound) {
@@ -212,7 +212,7 @@ func bookableList(ctx context.Context, e *env, kind backend.PrincipalKind, args 
 	if len(pos) > 0 {
 		return usageError(e, fs, "unexpected arguments")
 	}
-	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
 		ps, err := s.ListPrincipals(ctx, kind)
 		if err != nil {
 			return err
@@ -280,7 +280,7 @@ func bookableSet(ctx context.Context, e *env, kind backend.PrincipalKind, args [
 	if emails, err = checkEmails(emails); err != nil {
 		return err
 	}
-	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
 		p, err := lookup(ctx, s, kind, pos[0])
 		if err != nil {
 			return err
@@ -331,7 +331,7 @@ func bookableDelete(ctx context.Context, e *env, kind backend.PrincipalKind, arg
 	if len(pos) != 1 {
 		return usageError(e, fs, fmt.Sprintf("exactly one %s name expected", kind))
 	}
-	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
 		p, err := lookup(ctx, s, kind, pos[0])
 		if err != nil {
 			return err

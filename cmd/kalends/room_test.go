@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 
@@ -116,7 +117,7 @@ func openTestStore(t *testing.T, dsn string) backend.Store {
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.Database = dsn
-	s, err := openStore(context.Background(), &cfg)
+	s, err := openStore(context.Background(), &env{stderr: io.Discard, getenv: func(string) string { return "" }}, &cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 // listening address.
 func serve(ctx context.Context, e *env, cfg *config.Config, ready chan<- string) error {
 	logger := newLogger(e, cfg)
-	store, err := openStore(ctx, cfg)
+	store, err := openStore(ctx, e, cfg)
 	if err != nil {
 		return err
 	}

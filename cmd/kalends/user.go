@@ -75,7 +75,7 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
 		p := &backend.Principal{Kind: backend.KindUser, Name: name, DisplayName: *display, Emails: emails, Admin: *admin}
 		if err := s.CreatePrincipal(ctx, p, hash); err != nil {
 			if errors.Is(err, backend.ErrExists) {
@@ -99,7 +99,7 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageError(e, fs, "exactly one user name expected")
 	}
-	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
 		id, _, err := s.Credentials(ctx, pos[0])
 		if errors.Is(err, backend.ErrNotFound) {
 			return fmt.Errorf("no user %q", pos[0])
@@ -132,7 +132,7 @@ func userList(ctx context.Context, e *env, args []string) error {
 	if len(pos) > 0 {
 		return usageError(e, fs, "unexpected arguments")
 	}
-	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
 		users, err := s.ListPrincipals(ctx, backend.KindUser)
 		if err != nil {
 			return err
@@ -156,7 +156,7 @@ func userDelete(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageError(e, fs, "exactly one user name expected")
 	}
-	return withDatabase(ctx, e, *cfgDB, func(s backend.Store) error {
+	return withDatabase(ctx, e, cfgDB, func(s backend.Store) error {
 		p, err := s.Principal(ctx, backend.KindUser, pos[0])
 		if errors.Is(err, backend.ErrNotFound) {
 			return fmt.Errorf("no user %q", pos[0])
