@@ -5,7 +5,8 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-ARG VERSION=dev
+# Empty: the version the toolchain records (module version or VCS revision).
+ARG VERSION=
 RUN CGO_ENABLED=0 go build -trimpath -tags timetzdata \
       -ldflags "-s -w -X main.version=${VERSION}" -o /out/kalends ./cmd/kalends \
  && mkdir -p /out/data

@@ -31,12 +31,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version may be set at build time with -ldflags "-X main.version=…";
+// otherwise versionString reads it from the build information.
+var version string
 
 // exitUsage is the exit status for a command line that cannot be understood.
 const exitUsage = 2
@@ -87,6 +89,9 @@ func main() {
 
 // run executes one command line and returns the exit status.
 func run(ctx context.Context, e *env, args []string) int {
+	if len(args) > 0 && (args[0] == "-v" || args[0] == "--version" || args[0] == "-version") {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(e.stderr)
 		if len(args) == 0 {
@@ -129,7 +134,7 @@ func usage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'kalends COMMAND --help' for the flags of a command.")
+	fmt.Fprintln(w, "\nRun 'kalends COMMAND --help' for the flags of a command, 'kalends --version' for the version.")
 }
 
 // newFlagSet returns a flag set that reports errors without exiting, its
@@ -194,6 +199,41 @@ func runVersion(_ context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError(e, fs, "unexpected arguments")
 	}
-	fmt.Fprintln(e.stdout, "kalends", version)
+	fmt.Fprintln(e.stdout, "kalends", versionString())
 	return nil
+}
+
+// versionString is the version set at build time, else the one the Go
+// toolchain recorded in the binary.
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	return buildVersion(info)
+}
+
+// buildVersion is the module's version (go install …@v1.2.0, or the
+// pseudo-version the toolchain derives from the VCS), else the VCS
+// revision with "-dirty" for uncommitted changes, else "(devel)".
+func buildVersion(info *debug.BuildInfo) string {
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			rev = s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "-dirty"
+		}
+	}
+	if rev == "" {
+		return "(devel)"
+	}
+	return rev[:min(12, len(rev))] + dirty
 }
