@@ -16,7 +16,7 @@ func delegateScenario(t *testing.T, dsn string) {
 	env := map[string]string{"KALENDS_DATABASE_URL": dsn}
 	run := func(want int, args ...string) (string, string) {
 		t.Helper()
-		code, out, stderr := runCmd(t, "secret\n", env, args...)
+		code, out, stderr := runCmd(t, "secret-password\n", env, args...)
 		if code != want {
 			t.Fatalf("kalends %v: exit %d, want %d; stdout %q stderr %q", args, code, want, out, stderr)
 		}

@@ -109,7 +109,7 @@ func BenchmarkImport100k(b *testing.B) {
 	size := writeLargeCalendar(b, path, n)
 	for i := 0; i < b.N; i++ {
 		vars := map[string]string{"KALENDS_DATABASE_URL": testenv.SQLitePath(b)}
-		e := &env{stdin: strings.NewReader("pw\n"), stdout: io.Discard, stderr: io.Discard, getenv: func(k string) string { return vars[k] }}
+		e := &env{stdin: strings.NewReader("alice-password\n"), stdout: io.Discard, stderr: io.Discard, getenv: func(k string) string { return vars[k] }}
 		if code := run(context.Background(), e, []string{"user", "add", "alice", "--email", "a@example.com", "--password-stdin"}); code != 0 {
 			b.Fatal("user add failed")
 		}

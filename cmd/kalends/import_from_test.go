@@ -60,7 +60,7 @@ func sourceServer(t *testing.T) string {
 func importEnv(t *testing.T) map[string]string {
 	t.Helper()
 	vars := map[string]string{"KALENDS_DATABASE_URL": testenv.SQLitePath(t), "KALENDS_SOURCE_PASSWORD": "src-pw"}
-	if code, _, stderr := runCmd(t, "pw\n", vars, "user", "add", "bob", "--password-stdin"); code != 0 {
+	if code, _, stderr := runCmd(t, "bob-password\n", vars, "user", "add", "bob", "--email", "bob@example.com", "--password-stdin"); code != 0 {
 		t.Fatalf("user add: %s", stderr)
 	}
 	return vars

@@ -30,12 +30,12 @@ var testStores = map[string]func(t *testing.T) string{
 }
 
 // newImportDB returns a database with users alice and bob (password
-// "pw") and the variables that name it.
+// "pw-long-enough") and the variables that name it.
 func newImportDB(t *testing.T, dsn string) map[string]string {
 	t.Helper()
 	vars := map[string]string{"KALENDS_DATABASE_URL": dsn}
 	for _, u := range []string{"alice", "bob"} {
-		if code, _, stderr := runCmd(t, "pw\n", vars, "user", "add", u, "--email", u+"@example.com", "--password-stdin"); code != 0 {
+		if code, _, stderr := runCmd(t, "pw-long-enough\n", vars, "user", "add", u, "--email", u+"@example.com", "--password-stdin"); code != 0 {
 			t.Fatalf("user add %s: %s", u, stderr)
 		}
 	}
@@ -139,7 +139,7 @@ func putObjects(t *testing.T, vars map[string]string, user, calURI string, objs 
 	defer srv.Close()
 	for name, data := range objs {
 		req, _ := http.NewRequest("PUT", srv.URL+"/dav/calendars/users/"+user+"/"+calURI+"/"+name, strings.NewReader(data))
-		req.SetBasicAuth(user, "pw")
+		req.SetBasicAuth(user, "pw-long-enough")
 		req.Header.Set("Content-Type", "text/calendar")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -17,7 +17,7 @@ import (
 func TestMailCommands(t *testing.T) {
 	db := testenv.SQLitePath(t)
 	vars := map[string]string{"KALENDS_DATABASE_URL": db}
-	if code, _, stderr := runCmd(t, "pw\n", vars, "user", "add", "alice", "--email", "alice@example.com", "--password-stdin"); code != 0 {
+	if code, _, stderr := runCmd(t, "alice-password\n", vars, "user", "add", "alice", "--email", "alice@example.com", "--password-stdin"); code != 0 {
 		t.Fatal(stderr)
 	}
 	ctx := context.Background()

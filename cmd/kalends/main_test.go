@@ -40,6 +40,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"user", "add"},
 		{"user", "add", "a", "b"},
 		{"user", "add", "bad name!", "--password-stdin"},
+		{"user", "add", "bob", "--password-stdin"}, // no --email
 		{"user", "add", "bob", "--email", "not-an-address", "--password-stdin"},
 		{"user", "delete"},
 		{"version", "extra"},
@@ -100,12 +101,12 @@ func TestSchemaNewerThanBinaryRefused(t *testing.T) {
 
 func TestUserCommands(t *testing.T) {
 	env := map[string]string{"KALENDS_DATABASE_URL": testenv.SQLitePath(t)}
-	code, out, stderr := runCmd(t, "s3cret\n", env, "user", "add", "alice", "--email", "alice@example.com", "--admin", "--password-stdin")
+	code, out, stderr := runCmd(t, "s3cret-password\n", env, "user", "add", "alice", "--email", "alice@example.com", "--admin", "--password-stdin")
 	if code != 0 || !strings.Contains(out, "created user alice") {
 		t.Fatalf("user add: %d %q %q", code, out, stderr)
 	}
 	// An existing name fails clearly and changes nothing.
-	code, _, stderr = runCmd(t, "other\n", env, "user", "add", "alice", "--email", "new@example.com", "--password-stdin")
+	code, _, stderr = runCmd(t, "other-password\n", env, "user", "add", "alice", "--email", "new@example.com", "--password-stdin")
 	if code != 1 || !strings.Contains(stderr, "already exists") {
 		t.Fatalf("duplicate user add: %d %q", code, stderr)
 	}
@@ -114,16 +115,26 @@ func TestUserCommands(t *testing.T) {
 		t.Fatalf("user list after a refused add: %q", out)
 	}
 	// Without a terminal a password must come from --password-stdin.
-	if code, _, stderr = runCmd(t, "x\n", env, "user", "add", "bob"); code != 1 || !strings.Contains(stderr, "--password-stdin") {
+	if code, _, stderr = runCmd(t, "x\n", env, "user", "add", "bob", "--email", "bob@example.com"); code != 1 || !strings.Contains(stderr, "--password-stdin") {
 		t.Fatalf("user add without a terminal: %d %q", code, stderr)
 	}
-	if code, _, stderr = runCmd(t, "\n", env, "user", "add", "bob", "--password-stdin"); code != 1 || !strings.Contains(stderr, "empty password") {
+	if code, _, stderr = runCmd(t, "\n", env, "user", "add", "bob", "--email", "bob@example.com", "--password-stdin"); code != 1 || !strings.Contains(stderr, "empty password") {
 		t.Fatalf("user add with an empty password: %d %q", code, stderr)
 	}
-	if code, _, stderr = runCmd(t, "n3w\n", env, "user", "passwd", "alice", "--password-stdin"); code != 0 {
+	// Passwords shorter than 8 characters are refused, and nothing changes.
+	if code, _, stderr = runCmd(t, "x\n", env, "user", "add", "bob", "--email", "bob@example.com", "--password-stdin"); code != 1 || !strings.Contains(stderr, "at least 8") {
+		t.Fatalf("user add with a 1-character password: %d %q", code, stderr)
+	}
+	if code, _, stderr = runCmd(t, "1234567\n", env, "user", "passwd", "alice", "--password-stdin"); code != 1 || !strings.Contains(stderr, "at least 8") {
+		t.Fatalf("user passwd with a 7-character password: %d %q", code, stderr)
+	}
+	if code, out, _ = runCmd(t, "", env, "user", "list"); code != 0 || strings.Contains(out, "bob") {
+		t.Fatalf("user list after a refused add: %q", out)
+	}
+	if code, _, stderr = runCmd(t, "n3w-password\n", env, "user", "passwd", "alice", "--password-stdin"); code != 0 {
 		t.Fatalf("user passwd: %d %q", code, stderr)
 	}
-	if code, _, stderr = runCmd(t, "n3w\n", env, "user", "passwd", "zed", "--password-stdin"); code != 1 || !strings.Contains(stderr, "no user") {
+	if code, _, stderr = runCmd(t, "n3w-password\n", env, "user", "passwd", "zed", "--password-stdin"); code != 1 || !strings.Contains(stderr, "no user") {
 		t.Fatalf("user passwd of unknown: %d %q", code, stderr)
 	}
 	if code, _, _ = runCmd(t, "", env, "user", "delete", "alice"); code != 0 {
@@ -146,7 +157,7 @@ func TestServeAuthAndShutdown(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			db := dsn(t)
 			vars := map[string]string{"KALENDS_DATABASE_URL": db}
-			if code, _, stderr := runCmd(t, "pw1\n", vars, "user", "add", "alice", "--email", "alice@example.com", "--password-stdin"); code != 0 {
+			if code, _, stderr := runCmd(t, "alice-password\n", vars, "user", "add", "alice", "--email", "alice@example.com", "--password-stdin"); code != 0 {
 				t.Fatalf("user add: %s", stderr)
 			}
 			cfg := config.Defaults()
@@ -181,12 +192,12 @@ func TestServeAuthAndShutdown(t *testing.T) {
 				!strings.Contains(r.Header.Get("WWW-Authenticate"), `realm="kalends"`) {
 				t.Fatalf("no credentials: %d %q", r.StatusCode, r.Header.Get("WWW-Authenticate"))
 			}
-			for _, bad := range [][2]string{{"alice", "wrong"}, {"mallory", "pw1"}, {"alice", ""}} {
+			for _, bad := range [][2]string{{"alice", "wrong"}, {"mallory", "alice-password"}, {"alice", ""}} {
 				if r := do(bad[0], bad[1], "PROPFIND", "/dav/"); r.StatusCode != 401 {
 					t.Fatalf("credentials %v: %d, want 401", bad, r.StatusCode)
 				}
 			}
-			if r := do("alice", "pw1", "PROPFIND", "/dav/"); r.StatusCode != 207 {
+			if r := do("alice", "alice-password", "PROPFIND", "/dav/"); r.StatusCode != 207 {
 				t.Fatalf("PROPFIND /dav/: %d", r.StatusCode)
 			}
 			if r := do("", "", "GET", "/healthz"); r.StatusCode != 200 {

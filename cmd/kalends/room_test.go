@@ -173,7 +173,7 @@ func TestRoomBadInput(t *testing.T) {
 	if code, _, stderr := runCmd(t, "", env, "room", "add", "hall", "--email", "hall@example.com", "--capacity", "10"); code != 0 {
 		t.Fatalf("room add: %q", stderr)
 	}
-	if code, _, stderr := runCmd(t, "pw\n", env, "user", "add", "alice", "--email", "alice@example.com", "--password-stdin"); code != 0 {
+	if code, _, stderr := runCmd(t, "alice-password\n", env, "user", "add", "alice", "--email", "alice@example.com", "--password-stdin"); code != 0 {
 		t.Fatalf("user add: %q", stderr)
 	}
 	_, before, _ := runCmd(t, "", env, "room", "list")

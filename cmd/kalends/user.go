@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 
@@ -61,6 +62,9 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	name := pos[0]
 	if err := backend.ValidateName(name); err != nil {
 		return usageError(e, fs, err.Error())
+	}
+	if len(emails) == 0 {
+		return usageError(e, fs, "--email is required: it is how invitations find the user")
 	}
 	for _, a := range emails {
 		if !strings.Contains(backend.NormalizeEmail(a), "@") {
@@ -183,7 +187,7 @@ func readPassword(e *env, fromStdin bool) (string, error) {
 		if line == "" {
 			return "", errors.New("empty password on standard input")
 		}
-		return line, nil
+		return line, checkPassword(line)
 	}
 	if !e.stdinIsTTY {
 		return "", errors.New("standard input is not a terminal: pass the password with --password-stdin")
@@ -206,7 +210,19 @@ func readPassword(e *env, fromStdin bool) (string, error) {
 	if len(p1) == 0 {
 		return "", errors.New("empty password")
 	}
-	return string(p1), nil
+	return string(p1), checkPassword(string(p1))
+}
+
+// minPasswordLength is the shortest password accepted, in characters
+// (NIST SP 800-63B §3.1.1.2: at least 8 for a password the user chose).
+const minPasswordLength = 8
+
+// checkPassword refuses passwords too short to resist guessing.
+func checkPassword(p string) error {
+	if n := utf8.RuneCountInString(p); n < minPasswordLength {
+		return fmt.Errorf("password too short: %d characters, at least %d needed", n, minPasswordLength)
+	}
+	return nil
 }
 
 // isTerminal reports whether f is a terminal.
