@@ -18,14 +18,23 @@ import (
 // This file holds what import and export share: naming a calendar on the
 // command line, finding it, and reading times.
 
-// splitCalendarArg splits USER/CALENDAR (a user name and a calendar's URL
-// segment, as in /dav/calendars/users/USER/CALENDAR/).
-func splitCalendarArg(arg string) (user, cal string, err error) {
-	user, cal, ok := strings.Cut(strings.TrimSuffix(arg, "/"), "/")
-	if !ok || user == "" || cal == "" || strings.Contains(cal, "/") {
-		return "", "", fmt.Errorf("%q is not USER/CALENDAR (e.g. alice/calendar)", arg)
+// splitCalendarArg splits OWNER/CALENDAR: a calendar's URL segment after
+// its owner, a user, room or resource given as NAME or KIND/NAME (alice,
+// room-101, rooms/room-101), as in /dav/calendars/KIND/NAME/CALENDAR/.
+func splitCalendarArg(arg string) (owner, cal string, err error) {
+	arg = strings.TrimSuffix(arg, "/")
+	i := strings.LastIndexByte(arg, '/')
+	if i <= 0 || i == len(arg)-1 || strings.Count(arg, "/") > 2 ||
+		(strings.Count(arg, "/") == 2 && !isKindWord(arg[:strings.IndexByte(arg, '/')])) {
+		return "", "", fmt.Errorf("%q is not USER/CALENDAR (e.g. alice/calendar, room-101/calendar or rooms/room-101/calendar)", arg)
 	}
-	return user, cal, nil
+	return arg[:i], arg[i+1:], nil
+}
+
+// isKindWord reports whether s names a kind of principal, as the first
+// segment of KIND/NAME: user, room, resource, or their plurals as in URLs.
+func isKindWord(s string) bool {
+	return backend.PrincipalKind(strings.TrimSuffix(s, "s")).Valid()
 }
 
 // newService returns the application layer over s, with the object size
@@ -45,13 +54,11 @@ func maxResourceSize(e *env) int64 {
 	return config.Defaults().MaxResourceSize
 }
 
-// findUser returns a user with the collections the server gives a user on
-// first contact.
-func findUser(ctx context.Context, s backend.Store, svc *calendar.Service, name string) (*backend.Principal, error) {
-	p, err := s.Principal(ctx, backend.KindUser, name)
-	if errors.Is(err, backend.ErrNotFound) {
-		return nil, fmt.Errorf("no user %q", name)
-	}
+// findOwner returns the user, room or resource that owner (NAME or
+// KIND/NAME) names, with the collections the server gives it on first
+// contact. An administrator reads and fills a room's calendar as a user's.
+func findOwner(ctx context.Context, s backend.Store, svc *calendar.Service, owner string) (*backend.Principal, error) {
+	p, err := findPrincipal(ctx, s, owner)
 	if err != nil {
 		return nil, err
 	}

@@ -20,9 +20,12 @@ const exportSynopsis = `export USER/CALENDAR [--from TIME] [--to TIME] [--format
 
 Writes the calendar USER/CALENDAR (e.g. alice/calendar) to standard output
 as one iCalendar object, or every calendar of USER into a directory or a
-zip archive (NAME.ics each). --from and --to keep the events and tasks with
-an occurrence in that window; a TIME is RFC 3339 (2026-12-01T09:00:00Z),
-20261201T090000Z, or a date (2026-12-01), midnight in --tz or else UTC.
+zip archive (NAME.ics each). USER may be a room or a resource too, by name
+or as KIND/NAME (room-101/calendar, rooms/room-101/calendar).
+
+--from and --to keep the events and tasks with an occurrence in that
+window; a TIME is RFC 3339 (2026-12-01T09:00:00Z), 20261201T090000Z, or a
+date (2026-12-01), midnight in --tz or else UTC.
 
 --format csv writes one row per occurrence in the window (--from and --to
 required), recurrences expanded: start, end, title, location, organizer,
@@ -74,7 +77,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		return usageError(e, fs, "--dir and --zip exclude each other")
 	case len(pos) != 1:
 		return usageError(e, fs, "one USER/CALENDAR (or USER with --dir or --zip) expected")
-	case many && strings.Contains(pos[0], "/"):
+	case many && strings.Contains(pos[0], "/") && !isKindWord(pos[0][:strings.IndexByte(pos[0], '/')]):
 		return usageError(e, fs, "--dir and --zip export all calendars of a USER: give the user name alone")
 	}
 	var user, calURI string
@@ -85,7 +88,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	}
 	return withDatabase(ctx, e, db, func(s backend.Store) error {
 		h := newService(e, s)
-		p, err := findUser(ctx, s, h, user)
+		p, err := findOwner(ctx, s, h, user)
 		if err != nil {
 			return err
 		}
@@ -121,7 +124,7 @@ func userCalendars(ctx context.Context, s backend.Store, p *backend.Principal) (
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("user %s has no calendars", p.Name)
+		return nil, fmt.Errorf("%s %s has no calendars", p.Kind, p.Name)
 	}
 	return out, nil
 }

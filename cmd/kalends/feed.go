@@ -50,7 +50,7 @@ func feedBase(e *env, flagValue string) (string, error) {
 // feedCalendar finds USER and, when uri is not "", its calendar uri (nil
 // otherwise).
 func feedCalendar(ctx context.Context, e *env, s backend.Store, user, uri string) (*backend.Principal, *backend.Calendar, error) {
-	p, err := findUser(ctx, s, newService(e, s), user)
+	p, err := findOwner(ctx, s, newService(e, s), user)
 	if err != nil || uri == "" {
 		return p, nil, err
 	}
@@ -114,7 +114,7 @@ func feedList(ctx context.Context, e *env, args []string) error {
 		return usageError(e, fs, "exactly one USER or USER/CALENDAR expected")
 	}
 	user, calURI := strings.Trim(pos[0], "/"), ""
-	if strings.Contains(user, "/") {
+	if k, _, _ := strings.Cut(user, "/"); strings.Contains(user, "/") && !(isKindWord(k) && strings.Count(user, "/") == 1) {
 		if user, calURI, err = splitCalendarArg(pos[0]); err != nil {
 			return usageError(e, fs, err.Error())
 		}

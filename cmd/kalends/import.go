@@ -20,7 +20,8 @@ import (
 const importSynopsis = `import USER/CALENDAR [FILE.ics…] [--create [--components LIST]] [--quiet]
 
 Stores the events and tasks of .ics files (standard input when no FILE,
-or for "-") in the calendar USER/CALENDAR (e.g. alice/calendar), one
+or for "-") in the calendar USER/CALENDAR (e.g. alice/calendar; USER may be
+a room or resource, by name or as KIND/NAME: rooms/room-101/calendar), one
 calendar object per UID: recurrence overrides join their series wherever
 they are in the file, and each object keeps the VTIMEZONEs it uses. An
 object of a UID already in the calendar is replaced; importing the same
@@ -118,7 +119,7 @@ func importFiles(ctx context.Context, e *env, fs *flag.FlagSet, f *importFlags, 
 	}
 	return withDatabase(ctx, e, db, func(s backend.Store) error {
 		h := newService(e, s)
-		p, err := findUser(ctx, s, h, user)
+		p, err := findOwner(ctx, s, h, user)
 		if err != nil {
 			return err
 		}

@@ -291,7 +291,7 @@ func TestImportRefusals(t *testing.T) {
 				{"", []string{"import", "alice/calendar", writeFile(t, "vcard.vcf", "BEGIN:VCARD\nFN:A\nEND:VCARD\n")}, `begins with "VCARD"`},
 				{"", []string{"import", "alice/nope", good}, "no calendar alice/nope (--create creates it)"},
 				{"", []string{"import", "alice/inbox", good}, "alice/inbox is a scheduling inbox, not a calendar"},
-				{"", []string{"import", "zed/calendar", good}, `no user "zed"`},
+				{"", []string{"import", "zed/calendar", good}, `no user, room or resource named "zed"`},
 				{"", []string{"import", "alice/calendar", filepath.Join(t.TempDir(), "missing.ics")}, "no such file"},
 			} {
 				code, out, stderr := runCmd(t, tc.stdin, vars, tc.args...)
