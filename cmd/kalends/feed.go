@@ -24,15 +24,20 @@ func runFeed(ctx context.Context, e *env, args []string) error {
 
 // baseURLFlag registers --base-url; feedBase resolves it.
 func baseURLFlag(fs *flag.FlagSet) *string {
-	return fs.String("base-url", "", "public URL of the server that feed URLs start with ($KALENDS_BASE_URL, else http://LISTEN-ADDRESS)")
+	return fs.String("base-url", "", "public URL of the server that feed URLs start with "+
+		"($KALENDS_BASE_URL, else the one the server last started with in the data directory, else http://LISTEN-ADDRESS)")
 }
 
 // feedBase is the URL feed URLs start with: --base-url, else the server's
-// configured base URL, else the address it listens on.
-func feedBase(e *env, flagValue string) (string, error) {
+// configured base URL, else the one the server remembered in the data
+// directory, else the address it listens on by default.
+func feedBase(e *env, flagValue string, db *dbFlags) (string, error) {
 	base := flagValue
 	if base == "" {
 		base = e.getenv("KALENDS_BASE_URL")
+	}
+	if base == "" {
+		base = rememberedBaseURL(e, db)
 	}
 	if base == "" {
 		listen := e.getenv("KALENDS_LISTEN")
@@ -80,7 +85,7 @@ func feedCreate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError(e, fs, fmt.Sprintf("--private %q: want full, busy or omit", *private))
 	}
-	base, err := feedBase(e, *baseFlag)
+	base, err := feedBase(e, *baseFlag, cfgDB)
 	if err != nil {
 		return usageError(e, fs, err.Error())
 	}
@@ -119,7 +124,7 @@ func feedList(ctx context.Context, e *env, args []string) error {
 			return usageError(e, fs, err.Error())
 		}
 	}
-	base, err := feedBase(e, *baseFlag)
+	base, err := feedBase(e, *baseFlag, cfgDB)
 	if err != nil {
 		return usageError(e, fs, err.Error())
 	}

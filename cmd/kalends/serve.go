@@ -69,6 +69,7 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ready chan<- string)
 	if cfg.IsPostgres() {
 		db = "postgres"
 	}
+	rememberBaseURL(logger, e, cfg, ln.Addr())
 	logger.Info("kalends listening", "addr", "http://"+ln.Addr().String()+"/", "database", db, "version", versionString())
 	if ready != nil {
 		ready <- ln.Addr().String()
