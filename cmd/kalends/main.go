@@ -10,7 +10,7 @@
 //	kalends feed create|list|revoke
 //	kalends mail list|retry
 //	kalends import --from URL --user NAME
-//	kalends version
+//	kalends version               also --version, -v
 //
 // Rooms and resources have no password: they answer invitations themselves
 // by their booking policy. 'kalends room add "Room 101" --email …' derives
