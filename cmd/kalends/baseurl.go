@@ -35,8 +35,14 @@ func publicBaseURL(cfg *config.Config, addr net.Addr) string {
 }
 
 // rememberBaseURL writes the server's public base URL into the data
-// directory. A server that cannot is still a server: it logs why.
+// directory, when the server uses one: one was named, or the database is
+// the one in it. A server given only --database elsewhere leaves the
+// default data directory alone, as its commands do (rememberedBaseURL).
+// A server that cannot write is still a server: it logs why.
 func rememberBaseURL(logger *slog.Logger, e *env, cfg *config.Config, addr net.Addr) {
+	if cfg.DataDir == "" {
+		return
+	}
 	base := publicBaseURL(cfg, addr)
 	err := cfg.ResolveDataDir(e.getenv)
 	if err == nil {
@@ -52,6 +58,9 @@ func rememberBaseURL(logger *slog.Logger, e *env, cfg *config.Config, addr net.A
 func rememberedBaseURL(e *env, db *dbFlags) string {
 	cfg := db.config(e)
 	dir := cfg.DataDir
+	if dir == "" && cfg.Database != "" {
+		return "" // a database named alone: no data directory in use
+	}
 	if dir == "" {
 		var err error
 		if dir, err = config.DefaultDataDir(e.getenv); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"regexp"
 	"testing"
 
@@ -34,6 +35,17 @@ func TestFeedURLsUseTheServersBaseURL(t *testing.T) {
 		if code, out, _ := runCmd(t, "", vars, "feed", "list", "alice"); code != 0 || !regexp.MustCompile(`(?m)`+tc.want[1:]).MatchString(out) {
 			t.Fatalf("feed list: %q", out)
 		}
+	}
+}
+
+// TestServeWithDatabaseOnlyLeavesHomeAlone: a server given only --database
+// (as tests and the benchmark do) uses no data directory, so it writes
+// nothing into the user's.
+func TestServeWithDatabaseOnlyLeavesHomeAlone(t *testing.T) {
+	home := t.TempDir()
+	startServe(t, map[string]string{"KALENDS_DATABASE_URL": testenv.SQLitePath(t), "HOME": home}, "https://cal.example.org")
+	if entries, _ := os.ReadDir(home); len(entries) != 0 {
+		t.Fatalf("serve --database wrote into the home directory: %v", entries)
 	}
 }
 
