@@ -47,7 +47,7 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 func userAdd(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "user add", "user add NAME --email ADDRESS [--display-name NAME] [--admin] [--password-stdin]")
 	var emails multiFlag
-	fs.Var(&emails, "email", "calendar user address (repeatable; the first is preferred)")
+	fs.Var(&emails, "email", "calendar user address, required (repeatable; the first is preferred)")
 	display := fs.String("display-name", "", "human name shown to others")
 	admin := fs.Bool("admin", false, "allow administrative APIs")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input instead of prompting")
