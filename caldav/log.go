@@ -71,7 +71,8 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests writes one line per request: method, path, status, duration,
-// user and response size.
+// user (the name tried, when a login failed), client address and response
+// size.
 func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -86,7 +87,7 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 			level = slog.LevelError
 		}
 		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", logPath(r)), slog.Int("status", li.status),
-			slog.Duration("duration", time.Since(start)), slog.String("user", li.user), slog.Int64("bytes", li.bytes)}
+			slog.Duration("duration", time.Since(start)), slog.String("user", li.user), slog.String("addr", clientAddr(r)), slog.Int64("bytes", li.bytes)}
 		if li.err != "" {
 			attrs = append(attrs, slog.String("error", li.err))
 		}

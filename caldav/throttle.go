@@ -1,0 +1,129 @@
+package caldav
+
+import (
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Failed logins slow down further attempts (issue 11, item 18): after
+// userFreeFailures failures for one user name, or addrFreeFailures from one
+// client address, every attempt for that name or from that address is
+// answered 429 with Retry-After, without looking at the password, until a
+// back-off has passed. The back-off doubles with each further failure, from
+// throttleBase up to throttleMax. A successful login clears its user name's
+// count; counts are forgotten throttleForget after their last failure.
+//
+// The address count is kept apart from the user count so that guessing
+// many names from one place is slowed as much as guessing one password
+// from many. The price, as with any per-account throttle, is that someone
+// guessing a user's password also delays that user's own logins, by at
+// most throttleMax at a time. Counts live in each server process.
+const (
+	userFreeFailures = 5
+	addrFreeFailures = 20
+	throttleBase     = time.Second
+	throttleMax      = 5 * time.Minute
+	throttleForget   = 15 * time.Minute
+	throttleMaxKeys  = 100000 // entries per map before expired ones are pruned
+)
+
+// loginThrottle counts failed logins per user name and per client address.
+type loginThrottle struct {
+	mu    sync.Mutex
+	now   func() time.Time // time.Now; tests move it
+	users map[string]*failures
+	addrs map[string]*failures
+}
+
+// failures is the failed-login record of one user name or address.
+type failures struct {
+	n     int       // failures in a row
+	last  time.Time // of the latest failure
+	until time.Time // attempts before it are refused
+}
+
+func newLoginThrottle() *loginThrottle {
+	return &loginThrottle{now: time.Now, users: map[string]*failures{}, addrs: map[string]*failures{}}
+}
+
+// wait returns how long the login attempt of user from addr must wait; 0
+// lets it through.
+func (t *loginThrottle) wait(user, addr string) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	var w time.Duration
+	for _, f := range []*failures{t.users[strings.ToLower(user)], t.addrs[addr]} {
+		if f != nil && f.until.After(now) {
+			w = max(w, f.until.Sub(now))
+		}
+	}
+	return w
+}
+
+// failed records a failed login of user from addr.
+func (t *loginThrottle) failed(user, addr string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	t.record(t.users, strings.ToLower(user), userFreeFailures, now)
+	t.record(t.addrs, addr, addrFreeFailures, now)
+}
+
+// succeeded clears the count of a user name that logged in.
+func (t *loginThrottle) succeeded(user string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.users, strings.ToLower(user))
+}
+
+// record counts one failure under key; from the free-th on, each one
+// makes the next attempt wait.
+func (t *loginThrottle) record(m map[string]*failures, key string, free int, now time.Time) {
+	f := m[key]
+	if f == nil || now.Sub(f.last) > throttleForget {
+		if len(m) >= throttleMaxKeys {
+			prune(m, now)
+		}
+		f = &failures{}
+		m[key] = f
+	}
+	f.n++
+	f.last = now
+	if f.n >= free {
+		f.until = now.Add(backoff(f.n - free + 1))
+	}
+}
+
+// backoff is the wait after the over-th failure that is not free.
+func backoff(over int) time.Duration {
+	if over > 20 {
+		return throttleMax
+	}
+	return min(throttleBase<<(over-1), throttleMax)
+}
+
+// prune drops forgotten records, or all of them when none is, so that a
+// flood of names or addresses cannot grow the map without bound.
+func prune(m map[string]*failures, now time.Time) {
+	for k, f := range m {
+		if now.Sub(f.last) > throttleForget {
+			delete(m, k)
+		}
+	}
+	if len(m) >= throttleMaxKeys {
+		clear(m)
+	}
+}
+
+// clientAddr is the address of the client's end of the connection, without
+// its port. Behind a reverse proxy it is the proxy's.
+func clientAddr(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
