@@ -26,17 +26,21 @@ type Options struct {
 	MaxXMLBody int64  // largest XML request body
 	// RequestTimeout bounds the store work of one request.
 	RequestTimeout time.Duration
+	// MaxReportInstances bounds the occurrences one REPORT expands over
+	// all its objects (calendar-data expand); 0 means 100,000.
+	MaxReportInstances int
 }
 
 // Handler serves the CalDAV tree under /dav/, subscription feeds under
 // /feeds/, discovery and /healthz.
 type Handler struct {
-	svc    *calendar.Service
-	store  backend.Store // svc's, read directly by PROPFIND and REPORTs
-	logger *slog.Logger
-	opts   Options
-	auth   *authCache
-	mux    *http.ServeMux
+	svc      *calendar.Service
+	store    backend.Store // svc's, read directly by PROPFIND and REPORTs
+	logger   *slog.Logger
+	opts     Options
+	auth     *authCache
+	throttle *loginThrottle
+	mux      *http.ServeMux
 }
 
 // DAV path prefixes (README.md "URLs").
@@ -55,11 +59,15 @@ func New(svc *calendar.Service, opts Options) *Handler {
 	if opts.MaxXMLBody <= 0 {
 		opts.MaxXMLBody = 1 << 20
 	}
+	if opts.MaxReportInstances <= 0 {
+		opts.MaxReportInstances = 100000
+	}
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = time.Minute
 	}
 	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
-	h := &Handler{svc: svc, store: svc.Store(), logger: opts.Logger, opts: opts, auth: newAuthCache(), mux: http.NewServeMux()}
+	h := &Handler{svc: svc, store: svc.Store(), logger: opts.Logger, opts: opts, auth: newAuthCache(),
+		throttle: newLoginThrottle(), mux: http.NewServeMux()}
 	h.mux.HandleFunc("/healthz", h.healthz)
 	h.mux.HandleFunc("/.well-known/caldav", h.wellKnown)
 	h.mux.HandleFunc("/.well-known/caldav/", h.wellKnown)
