@@ -278,7 +278,7 @@ func (h *Handler) requireAuth(next http.Handler) http.Handler {
 			h.refuseLogin(w, r, http.StatusUnauthorized, "authentication required")
 			return
 		}
-		h.throttle.succeeded(name)
+		h.throttle.succeeded(name, addr)
 		setLogUser(r, user.Name)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, user)))
 	})

@@ -13,20 +13,23 @@ import (
 // client address, every attempt for that name or from that address is
 // answered 429 with Retry-After, without looking at the password, until a
 // back-off has passed. The back-off doubles with each further failure, from
-// throttleBase up to throttleMax. A successful login clears its user name's
-// count; counts are forgotten throttleForget after their last failure.
+// throttleBase up to throttleMax; counts are forgotten throttleForget after
+// their last failure.
 //
 // The address count is kept apart from the user count so that guessing
 // many names from one place is slowed as much as guessing one password
-// from many. The price, as with any per-account throttle, is that someone
-// guessing a user's password also delays that user's own logins, by at
-// most throttleMax at a time. Counts live in each server process.
+// from many. So that a guesser cannot shut a user's own devices out, the
+// user count does not hold back an address the user logged in from within
+// knownFor (the address count still does); a success does not clear the
+// count either, or each poll of the user's devices would hand the guesser
+// fresh free attempts. Counts live in each server process.
 const (
 	userFreeFailures = 5
 	addrFreeFailures = 20
 	throttleBase     = time.Second
 	throttleMax      = 5 * time.Minute
 	throttleForget   = 15 * time.Minute
+	knownFor         = 24 * time.Hour
 	throttleMaxKeys  = 100000 // entries per map before expired ones are pruned
 )
 
@@ -36,6 +39,7 @@ type loginThrottle struct {
 	now   func() time.Time // time.Now; tests move it
 	users map[string]*failures
 	addrs map[string]*failures
+	known map[string]time.Time // user name and address → last successful login
 }
 
 // failures is the failed-login record of one user name or address.
@@ -46,7 +50,8 @@ type failures struct {
 }
 
 func newLoginThrottle() *loginThrottle {
-	return &loginThrottle{now: time.Now, users: map[string]*failures{}, addrs: map[string]*failures{}}
+	return &loginThrottle{now: time.Now, users: map[string]*failures{}, addrs: map[string]*failures{},
+		known: map[string]time.Time{}}
 }
 
 // wait returns how long the login attempt of user from addr must wait; 0
@@ -55,8 +60,12 @@ func (t *loginThrottle) wait(user, addr string) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
+	held := []*failures{t.addrs[addr]}
+	if last, ok := t.known[knownKey(user, addr)]; !ok || now.Sub(last) > knownFor {
+		held = append(held, t.users[strings.ToLower(user)])
+	}
 	var w time.Duration
-	for _, f := range []*failures{t.users[strings.ToLower(user)], t.addrs[addr]} {
+	for _, f := range held {
 		if f != nil && f.until.After(now) {
 			w = max(w, f.until.Sub(now))
 		}
@@ -73,12 +82,25 @@ func (t *loginThrottle) failed(user, addr string) {
 	t.record(t.addrs, addr, addrFreeFailures, now)
 }
 
-// succeeded clears the count of a user name that logged in.
-func (t *loginThrottle) succeeded(user string) {
+// succeeded records that user logged in from addr.
+func (t *loginThrottle) succeeded(user, addr string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.users, strings.ToLower(user))
+	now := t.now()
+	if len(t.known) >= throttleMaxKeys {
+		for k, last := range t.known {
+			if now.Sub(last) > knownFor {
+				delete(t.known, k)
+			}
+		}
+		if len(t.known) >= throttleMaxKeys {
+			clear(t.known)
+		}
+	}
+	t.known[knownKey(user, addr)] = now
 }
+
+func knownKey(user, addr string) string { return strings.ToLower(user) + "\x00" + addr }
 
 // record counts one failure under key; from the free-th on, each one
 // makes the next attempt wait.

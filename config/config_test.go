@@ -103,3 +103,27 @@ func TestSMTP(t *testing.T) {
 		t.Error("a missing password file was accepted")
 	}
 }
+
+// TestLimits: the server's timeouts and bounds come from flags and the
+// environment, with defaults when neither is given, and must be positive.
+func TestLimits(t *testing.T) {
+	env := map[string]string{"KALENDS_READ_TIMEOUT": "3s", "KALENDS_MAX_REPORT_INSTANCES": "500"}
+	var c Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c.Register(fs, func(k string) string { return env[k] })
+	if err := fs.Parse([]string{"-max-connections", "7"}); err != nil {
+		t.Fatal(err)
+	}
+	d := DefaultLimits()
+	want := Limits{ReadTimeout: 3 * time.Second, WriteTimeout: d.WriteTimeout, IdleTimeout: d.IdleTimeout, MaxConnections: 7, MaxReportInstances: 500}
+	if c.Limits != want {
+		t.Fatalf("limits %+v, want %+v", c.Limits, want)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c.Limits.MaxConnections = 0
+	if err := c.Validate(); err == nil {
+		t.Fatal("Validate accepted max connections 0")
+	}
+}
