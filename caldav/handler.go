@@ -12,6 +12,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -26,6 +27,9 @@ type Options struct {
 	MaxXMLBody int64  // largest XML request body
 	// RequestTimeout bounds the store work of one request.
 	RequestTimeout time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client, for the login throttle and the logs.
+	TrustedProxies []netip.Prefix
 	// MaxReportInstances bounds the occurrences one REPORT expands over
 	// all its objects (calendar-data expand); 0 means 100,000.
 	MaxReportInstances int
@@ -83,7 +87,7 @@ func New(svc *calendar.Service, opts Options) *Handler {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	logRequests(h.logger, h.mux).ServeHTTP(w, r)
+	logRequests(h.logger, h.opts.TrustedProxies, h.mux).ServeHTTP(w, r)
 }
 
 // healthz answers 200 when the database answers, 503 otherwise.

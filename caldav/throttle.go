@@ -3,6 +3,7 @@ package caldav
 import (
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -141,11 +142,58 @@ func prune(m map[string]*failures, now time.Time) {
 	}
 }
 
-// clientAddr is the address of the client's end of the connection, without
-// its port. Behind a reverse proxy it is the proxy's.
+// clientAddr is the client's address, as logRequests found it.
 func clientAddr(r *http.Request) string {
+	if li, ok := r.Context().Value(logKey).(*logInfo); ok && li.addr != "" {
+		return li.addr
+	}
+	return peerAddr(r)
+}
+
+// peerAddr is the address of the connection's other end, without its port.
+func peerAddr(r *http.Request) string {
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		return host
 	}
 	return r.RemoteAddr
+}
+
+// forwardedAddr is the client's address when the connection comes from
+// one of the trusted reverse proxies: the last X-Forwarded-For hop that is
+// not a trusted proxy itself (earlier hops are the client's to invent).
+// Otherwise, or when a hop does not parse, it is the last trusted address.
+func forwardedAddr(r *http.Request, trusted []netip.Prefix) string {
+	addr := peerAddr(r)
+	if !isTrusted(addr, trusted) {
+		return addr
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return addr
+		}
+		addr = a.Unmap().String()
+		if !isTrusted(addr, trusted) {
+			return addr
+		}
+	}
+	return addr
+}
+
+func isTrusted(addr string, trusted []netip.Prefix) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

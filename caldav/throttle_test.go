@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"sync"
 	"testing"
@@ -38,7 +39,7 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 	return l.b.Write(p)
 }
 
-func newThrottleHarness(t *testing.T) *throttleHarness {
+func newThrottleHarness(t *testing.T, proxies ...netip.Prefix) *throttleHarness {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), testenv.SQLitePath(t))
 	if err != nil {
@@ -53,15 +54,19 @@ func newThrottleHarness(t *testing.T) *throttleHarness {
 		}
 	}
 	th := &throttleHarness{t: t, now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), log: &lockedBuffer{}}
-	th.h = newHandler(s, Options{Logger: slog.New(slog.NewJSONHandler(th.log, nil))})
+	th.h = newHandler(s, Options{Logger: slog.New(slog.NewJSONHandler(th.log, nil)), TrustedProxies: proxies})
 	th.h.throttle.now = func() time.Time { return th.now }
 	return th
 }
 
-// login sends PROPFIND /dav/ as user with pass from addr.
-func (th *throttleHarness) login(user, pass, addr string) *httptest.ResponseRecorder {
+// login sends PROPFIND /dav/ as user with pass from addr, through the
+// proxies given as X-Forwarded-For values, if any.
+func (th *throttleHarness) login(user, pass, addr string, forwarded ...string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest("PROPFIND", "/dav/", nil)
 	req.Header.Set("Depth", "0")
+	for _, f := range forwarded {
+		req.Header.Add("X-Forwarded-For", f)
+	}
 	req.SetBasicAuth(user, pass)
 	req.RemoteAddr = addr + ":50000"
 	rec := httptest.NewRecorder()
@@ -164,5 +169,38 @@ func TestLoginFailureLogged(t *testing.T) {
 	}
 	if !failed || !request {
 		t.Fatalf("log lacks the failure with user and address (login failed %v, request %v):\n%s", failed, request, th.log.b.String())
+	}
+}
+
+// TestLoginThrottleBehindProxy: behind a trusted reverse proxy the client
+// is the last X-Forwarded-For hop that is not a trusted proxy, so one
+// guesser does not throttle every client of the proxy; the header of a
+// client that is not a trusted proxy is ignored, and so are the hops the
+// client wrote itself before the proxy's.
+func TestLoginThrottleBehindProxy(t *testing.T) {
+	th := newThrottleHarness(t, netip.MustParsePrefix("10.0.0.0/8"))
+	for i := 0; i < addrFreeFailures; i++ {
+		// The guesser pretends to come from 192.0.2.7; the proxy appends
+		// the address it really came from.
+		th.login("user"+strconv.Itoa(i), "guess", "10.0.0.2", "192.0.2.7, 203.0.113.5", "10.1.1.1")
+	}
+	if code := th.login("bob", "pw-bob", "10.0.0.2", "203.0.113.5").Code; code != http.StatusTooManyRequests {
+		t.Fatalf("the guesser through the proxy: status %d, want 429", code)
+	}
+	if code := th.login("bob", "pw-bob", "10.0.0.2", "192.0.2.7").Code; code != 207 {
+		t.Fatalf("another client through the proxy: status %d, want 207", code)
+	}
+	// Not from a trusted proxy: the header counts for nothing.
+	for i := 0; i < addrFreeFailures; i++ {
+		th.login("user"+strconv.Itoa(i), "guess", "198.51.100.3", "192.0.2.8")
+	}
+	if code := th.login("bob", "pw-bob", "10.0.0.2", "192.0.2.8").Code; code != 207 {
+		t.Fatalf("the address an untrusted client claimed: status %d, want 207", code)
+	}
+	if code := th.login("bob", "pw-bob", "198.51.100.3").Code; code != http.StatusTooManyRequests {
+		t.Fatalf("the untrusted client itself: status %d, want 429", code)
+	}
+	if !bytes.Contains(th.log.b.Bytes(), []byte(`"addr":"203.0.113.5"`)) {
+		t.Fatalf("the log does not name the forwarded client:\n%s", th.log.b.String())
 	}
 }

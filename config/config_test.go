@@ -122,6 +122,15 @@ func TestLimits(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	c.Limits.TrustedProxies = "10.0.0.0/8, 192.0.2.1,::ffff:198.51.100.1"
+	if p, err := c.Limits.Proxies(); err != nil || len(p) != 3 || p[1].String() != "192.0.2.1/32" || p[2].String() != "198.51.100.1/32" {
+		t.Fatalf("proxies %v, %v", p, err)
+	}
+	c.Limits.TrustedProxies = "proxy.example.com"
+	if err := c.Validate(); err == nil {
+		t.Fatal("Validate accepted a host name as a trusted proxy")
+	}
+	c.Limits.TrustedProxies = ""
 	c.Limits.MaxConnections = 0
 	if err := c.Validate(); err == nil {
 		t.Fatal("Validate accepted max connections 0")

@@ -3,7 +3,9 @@ package config
 import (
 	"flag"
 	"fmt"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -24,6 +26,10 @@ type Limits struct {
 	// MaxReportInstances bounds the occurrences one REPORT expands
 	// (calendar-data expand) over all the objects it answers.
 	MaxReportInstances int
+	// TrustedProxies lists the reverse proxies (addresses or CIDR
+	// prefixes, comma-separated) whose X-Forwarded-For header names the
+	// client, for the login throttle and the logs; none by default.
+	TrustedProxies string
 }
 
 // DefaultLimits are the limits of a server with no configuration.
@@ -59,6 +65,30 @@ func (c *Config) registerLimits(fs *flag.FlagSet, getenv func(string) string) {
 	num(&l.MaxConnections, "max-connections", "KALENDS_MAX_CONNECTIONS", d.MaxConnections, "most client connections open at once; more are answered 503")
 	num(&l.MaxReportInstances, "max-report-instances", "KALENDS_MAX_REPORT_INSTANCES", d.MaxReportInstances,
 		"most occurrences one REPORT expands; beyond, the answer ends with 507")
+	fs.StringVar(&l.TrustedProxies, "trusted-proxies", getenv("KALENDS_TRUSTED_PROXIES"),
+		"reverse proxies whose X-Forwarded-For names the client: addresses or CIDR prefixes, comma-separated ($KALENDS_TRUSTED_PROXIES)")
+}
+
+// Proxies parses TrustedProxies; a bare address is a prefix of its full
+// length.
+func (l *Limits) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(l.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(f); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("config: trusted proxy %q is not an address or a CIDR prefix", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // validate reports the first limit that cannot work.
@@ -69,5 +99,6 @@ func (l *Limits) validate() error {
 	if l.MaxConnections <= 0 || l.MaxReportInstances <= 0 {
 		return fmt.Errorf("config: max connections and max report instances must be positive")
 	}
-	return nil
+	_, err := l.Proxies()
+	return err
 }

@@ -36,6 +36,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 // listening address.
 func serve(ctx context.Context, e *env, cfg *config.Config, ready chan<- string) error {
 	logger := newLogger(e, cfg)
+	proxies, err := cfg.Limits.Proxies()
+	if err != nil {
+		return err
+	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -58,7 +62,7 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ready chan<- string)
 	defer func() { stopWorker(); waitWorker() }()
 	svc := calendar.New(store, calendar.Options{Logger: logger, MaxResourceSize: cfg.MaxResourceSize})
 	handler := caldav.New(svc, caldav.Options{Logger: logger, BaseURL: cfg.BaseURL,
-		MaxReportInstances: cfg.Limits.MaxReportInstances})
+		MaxReportInstances: cfg.Limits.MaxReportInstances, TrustedProxies: proxies})
 	// The timeouts bound what a slow or silent client holds: a request
 	// whose body never comes ends at ReadTimeout (issue 11, item 16).
 	srv := &http.Server{
