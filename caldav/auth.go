@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,10 +22,17 @@ import (
 const authCacheTTL = 5 * time.Minute
 
 // authRecheck is how long a cached login is used without reading the
-// account again: within it, a password change, an account deletion or a
-// new display name made by another process takes effect. It saves two
-// queries on every request.
+// whole account again: within it, a new display name or address made by
+// another process may not show yet. The password hash is read on every
+// request, so that a password change or an account deletion, by any
+// process sharing the database, takes effect at once.
 const authRecheck = 30 * time.Second
+
+// unauthBodyGrace is how long a refused request's body may keep arriving:
+// net/http reads what is left of it (up to 256 KiB) to keep the connection,
+// and a client that declared a body and never sends it would otherwise
+// hold the connection until the server's read timeout.
+const unauthBodyGrace = 2 * time.Second
 
 // maxHashing bounds the argon2id verifications running at once. Each one
 // holds backend's argon2 memory (19 MiB) and a core while it runs, so more
@@ -74,13 +82,17 @@ func (c *authCache) digest(user, pass string) [32]byte {
 	return d
 }
 
-// fresh returns the principal of a login verified and re-read recently.
-func (c *authCache) fresh(d [32]byte) *backend.Principal {
+// fresh returns the principal of a login verified against the account's
+// current hash (id, hash, just read) and re-read recently.
+func (c *authCache) fresh(d [32]byte, id int64, hash string) *backend.Principal {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[d]
 	now := time.Now()
 	if !ok || e.principal == nil || now.After(e.expires) || now.Sub(e.checked) > authRecheck {
+		return nil
+	}
+	if e.id != id || subtle.ConstantTimeCompare([]byte(e.hash), []byte(hash)) != 1 {
 		return nil
 	}
 	return e.principal
@@ -196,10 +208,8 @@ func (h *Handler) authenticate(r *http.Request) (*backend.Principal, error) {
 	if !ok || name == "" {
 		return nil, nil
 	}
-	d := h.auth.digest(name, pass)
-	if p := h.auth.fresh(d); p != nil {
-		return p, nil
-	}
+	// The stored hash is read every time: one indexed query, the price of
+	// a password change or deletion taking effect at once everywhere.
 	id, hash, err := h.store.Credentials(r.Context(), name)
 	if errors.Is(err, backend.ErrNotFound) || (err == nil && hash == "") {
 		err := h.auth.argon(r.Context(), func() { backend.CheckPassword(dummyHash, pass) })
@@ -207,6 +217,10 @@ func (h *Handler) authenticate(r *http.Request) (*backend.Principal, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	d := h.auth.digest(name, pass)
+	if p := h.auth.fresh(d, id, hash); p != nil {
+		return p, nil
 	}
 	known := h.auth.verified(d, id, hash)
 	if !known {
@@ -233,20 +247,51 @@ func currentUser(ctx context.Context) *backend.Principal {
 }
 
 // requireAuth answers 401 with a Basic challenge unless the request carries
-// valid credentials.
+// valid credentials, and 429 while failed logins for its user name or from
+// its address are throttled (throttle.go). It runs before anything reads
+// the request body.
 func (h *Handler) requireAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, _, tried := r.BasicAuth()
+		tried = tried && name != ""
+		addr := clientAddr(r)
+		if tried {
+			setLogUser(r, name)
+			if wait := h.throttle.wait(name, addr); wait > 0 {
+				h.logger.WarnContext(r.Context(), "login throttled", "user", name, "addr", addr, "retry_after", wait)
+				w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+				h.refuseLogin(w, r, http.StatusTooManyRequests, "too many failed logins; try again later")
+				return
+			}
+		}
 		user, err := h.authenticate(r)
 		if err != nil {
 			h.writeError(w, r, err)
 			return
 		}
 		if user == nil {
+			if tried {
+				h.throttle.failed(name, addr)
+				h.logger.WarnContext(r.Context(), "login failed", "user", name, "addr", addr)
+			}
 			w.Header().Set("WWW-Authenticate", `Basic realm="kalends", charset="UTF-8"`)
-			http.Error(w, "authentication required", http.StatusUnauthorized)
+			h.refuseLogin(w, r, http.StatusUnauthorized, "authentication required")
 			return
 		}
+		h.throttle.succeeded(name, addr)
 		setLogUser(r, user.Name)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, user)))
 	})
+}
+
+// refuseLogin answers a request that will not be served. Its body is left
+// unread: the connection is kept only if the rest of the body arrives
+// within unauthBodyGrace, so a client that never sends it cannot hold the
+// connection before it has even logged in.
+func (h *Handler) refuseLogin(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if r.ContentLength != 0 {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(unauthBodyGrace))
+	}
+	setLogError(r, msg)
+	http.Error(w, msg, status)
 }

@@ -6,13 +6,14 @@ import (
 	"net/http"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/kalends/kalends/backend"
 )
 
-// TestAuthCacheFollowsPasswordChange: a cached login keeps working only
-// until the account is read again; then the new password is required.
+// TestAuthCacheFollowsPasswordChange: a cached login stops working as
+// soon as the password changes or the account is deleted, whoever changed
+// it (here the store directly, as another process would), and the new
+// password works at once.
 func TestAuthCacheFollowsPasswordChange(t *testing.T) {
 	ts := newTestServer(t)
 	ts.must(207, "alice", "PROPFIND", "/dav/", "", "Depth", "0")
@@ -20,15 +21,17 @@ func TestAuthCacheFollowsPasswordChange(t *testing.T) {
 	if err := ts.store.SetPassword(context.Background(), ts.users["alice"].ID, hash); err != nil {
 		t.Fatal(err)
 	}
-	// Expire the recheck window instead of sleeping through it.
-	h := ts.srv.Config.Handler.(*Handler)
-	h.auth.mu.Lock()
-	for k, e := range h.auth.entries {
-		e.checked = time.Now().Add(-2 * authRecheck)
-		h.auth.entries[k] = e
-	}
-	h.auth.mu.Unlock()
 	ts.must(401, "alice", "PROPFIND", "/dav/", "", "Depth", "0")
+	if code := ts.doAs("alice", "new-password", "PROPFIND", "/dav/"); code != 207 {
+		t.Fatalf("new password: status %d, want 207", code)
+	}
+
+	ts.must(207, "bob", "PROPFIND", "/dav/", "", "Depth", "0")
+	if err := ts.store.DeletePrincipal(context.Background(), ts.users["bob"].ID); err != nil {
+		t.Fatal(err)
+	}
+	ts.must(401, "bob", "PROPFIND", "/dav/", "", "Depth", "0")
+	ts.must(401, "bob", "MKCALENDAR", "/dav/calendars/users/bob/new/", "")
 }
 
 // TestAuthConcurrentFirstLogins: a burst of first requests runs argon2id

@@ -30,15 +30,17 @@ func checkCalendarDataRequest(cd *dx.CalendarDataRequest) error {
 // beyond the whole object; otherwise the expanded (§9.6.5) or the
 // recurrence- and free-busy-limited (§9.6.6, §9.6.7) object, subset by
 // comp/prop. Subsetting keeps the client's lines; expansion re-encodes.
-func renderCalendarData(data []byte, cd *dx.CalendarDataRequest, opts ical.Options) (string, error) {
+// instances is the number of components an expansion produced (at most
+// opts.MaxInstances), 0 without expand.
+func renderCalendarData(data []byte, cd *dx.CalendarDataRequest, opts ical.Options) (text string, instances int, err error) {
 	// The answer is XML characters: a fold inside a character is moved.
 	data = ical.RefoldSplitCharacters(data)
 	if cd == nil || cd.Comp == nil && cd.Expand == nil && cd.LimitRecurrenceSet == nil && cd.LimitFreeBusySet == nil {
-		return string(data), nil
+		return string(data), 0, nil
 	}
 	cal, err := ical.Parse(data)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	var root *rawComp
 	changed := false
@@ -46,13 +48,14 @@ func renderCalendarData(data []byte, cd *dx.CalendarDataRequest, opts ical.Optio
 		changed = true
 		exp, err := ical.ExpandCalendar(cal, tr.Start, tr.End, opts)
 		if err != nil {
-			return "", err
+			return "", 0, err
 		}
+		instances = len(exp.Children)
 		root = fromGoical(exp.Component)
 	} else {
 		root = parseRaw(data)
 		if root == nil {
-			return string(data), nil
+			return string(data), 0, nil
 		}
 		if tr := cd.LimitRecurrenceSet; tr != nil {
 			changed = limitRecurrence(root, cal, tr, opts)
@@ -62,17 +65,17 @@ func renderCalendarData(data []byte, cd *dx.CalendarDataRequest, opts ical.Optio
 		changed = limitFreeBusy(root, tr, opts.Floating) || changed
 	}
 	if !changed && cd.Comp == nil {
-		return string(data), nil // limits that removed nothing: the stored bytes
+		return string(data), 0, nil // limits that removed nothing: the stored bytes
 	}
 	if cd.Comp != nil {
 		if root.name != cd.Comp.Name {
-			return "", nil
+			return "", instances, nil
 		}
 		root = subsetComp(root, cd.Comp)
 	}
 	var b strings.Builder
 	root.write(&b)
-	return b.String(), nil
+	return b.String(), instances, nil
 }
 
 // rawComp is a component as the client wrote it: its content lines in

@@ -17,7 +17,7 @@ const folded = "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\nBEGIN:VEVENT\n
 
 func render(t *testing.T, data string, cd *dx.CalendarDataRequest) string {
 	t.Helper()
-	out, err := renderCalendarData([]byte(data), cd, ical.Options{})
+	out, _, err := renderCalendarData([]byte(data), cd, ical.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -26,17 +27,24 @@ type Options struct {
 	MaxXMLBody int64  // largest XML request body
 	// RequestTimeout bounds the store work of one request.
 	RequestTimeout time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client, for the login throttle and the logs.
+	TrustedProxies []netip.Prefix
+	// MaxReportInstances bounds the occurrences one REPORT expands over
+	// all its objects (calendar-data expand); 0 means 100,000.
+	MaxReportInstances int
 }
 
 // Handler serves the CalDAV tree under /dav/, subscription feeds under
 // /feeds/, discovery and /healthz.
 type Handler struct {
-	svc    *calendar.Service
-	store  backend.Store // svc's, read directly by PROPFIND and REPORTs
-	logger *slog.Logger
-	opts   Options
-	auth   *authCache
-	mux    *http.ServeMux
+	svc      *calendar.Service
+	store    backend.Store // svc's, read directly by PROPFIND and REPORTs
+	logger   *slog.Logger
+	opts     Options
+	auth     *authCache
+	throttle *loginThrottle
+	mux      *http.ServeMux
 }
 
 // DAV path prefixes (README.md "URLs").
@@ -55,11 +63,15 @@ func New(svc *calendar.Service, opts Options) *Handler {
 	if opts.MaxXMLBody <= 0 {
 		opts.MaxXMLBody = 1 << 20
 	}
+	if opts.MaxReportInstances <= 0 {
+		opts.MaxReportInstances = 100000
+	}
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = time.Minute
 	}
 	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
-	h := &Handler{svc: svc, store: svc.Store(), logger: opts.Logger, opts: opts, auth: newAuthCache(), mux: http.NewServeMux()}
+	h := &Handler{svc: svc, store: svc.Store(), logger: opts.Logger, opts: opts, auth: newAuthCache(),
+		throttle: newLoginThrottle(), mux: http.NewServeMux()}
 	h.mux.HandleFunc("/healthz", h.healthz)
 	h.mux.HandleFunc("/.well-known/caldav", h.wellKnown)
 	h.mux.HandleFunc("/.well-known/caldav/", h.wellKnown)
@@ -75,7 +87,7 @@ func New(svc *calendar.Service, opts Options) *Handler {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	logRequests(h.logger, h.mux).ServeHTTP(w, r)
+	logRequests(h.logger, h.opts.TrustedProxies, h.mux).ServeHTTP(w, r)
 }
 
 // healthz answers 200 when the database answers, 503 otherwise.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 )
 
@@ -11,6 +12,7 @@ import (
 type logInfo struct {
 	path   string // logged instead of the request's, when set
 	user   string
+	addr   string // the client's, through trusted proxies
 	err    string // why the request failed, for 4xx/5xx
 	status int
 	bytes  int64
@@ -71,11 +73,12 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests writes one line per request: method, path, status, duration,
-// user and response size.
-func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+// user (the name tried, when a login failed), client address and response
+// size. The client address is read through the trusted reverse proxies.
+func logRequests(logger *slog.Logger, proxies []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		li := &logInfo{}
+		li := &logInfo{addr: forwardedAddr(r, proxies)}
 		r = r.WithContext(context.WithValue(r.Context(), logKey, li))
 		next.ServeHTTP(&statusWriter{ResponseWriter: w, li: li}, r)
 		if li.status == 0 {
@@ -86,7 +89,7 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 			level = slog.LevelError
 		}
 		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", logPath(r)), slog.Int("status", li.status),
-			slog.Duration("duration", time.Since(start)), slog.String("user", li.user), slog.Int64("bytes", li.bytes)}
+			slog.Duration("duration", time.Since(start)), slog.String("user", li.user), slog.String("addr", li.addr), slog.Int64("bytes", li.bytes)}
 		if li.err != "" {
 			attrs = append(attrs, slog.String("error", li.err))
 		}

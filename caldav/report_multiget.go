@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -68,16 +69,24 @@ func (h *Handler) reportMultiget(w http.ResponseWriter, r *http.Request, res *re
 		}
 	}
 	mw := startMultistatus(w)
+	budget := h.newExpandBudget()
 	for _, t := range targets {
 		var resp *dx.Response
+		cut := false
 		if o := objs[t.uri]; o == nil {
 			resp = dx.NewStatusResponse(http.StatusNotFound, t.href)
-		} else if resp, err = h.objectResponse(r.Context(), coll, o, &m.Prop, h.svc.ExpandOptions(coll.cal)); err != nil {
+		} else if resp, err = h.objectResponse(r.Context(), coll, o, &m.Prop, h.svc.ExpandOptions(coll.cal), budget); errors.Is(err, errInstanceBudget) {
+			resp, cut = h.truncatedResponse(res.path), true
+		} else if err != nil {
 			h.logger.ErrorContext(r.Context(), "multiget member failed", "href", t.href, "error", err)
 			resp = dx.NewStatusResponse(http.StatusInternalServerError, t.href)
 		}
+		delete(objs, t.uri) // its text is no longer needed
 		if err := mw.WriteResponse(resp); err != nil {
 			return nil // client gone
+		}
+		if cut {
+			break
 		}
 	}
 	return mw.Close("", "")
@@ -118,8 +127,10 @@ func needsData(req *dx.PropRequest) bool {
 // C:calendar-data rendered per its request (caldata.go), the other
 // properties from the property table. Requests for live properties only
 // skip the dead-property lookup, so an ETag listing costs no store call.
-// opts give the zone of floating times for expansion.
-func (h *Handler) objectResponse(ctx context.Context, coll *resource, o *backend.Object, req *dx.PropRequest, opts ical.Options) (*dx.Response, error) {
+// opts give the zone of floating times for expansion; an expansion is
+// taken from budget, and errInstanceBudget returned when it does not fit.
+func (h *Handler) objectResponse(ctx context.Context, coll *resource, o *backend.Object, req *dx.PropRequest, opts ical.Options,
+	budget *expandBudget) (*dx.Response, error) {
 	res := objectResource(coll, o)
 	pc := &propCtx{ctx: ctx, h: h, user: currentUser(ctx), res: res}
 	switch req.Kind {
@@ -161,7 +172,14 @@ func (h *Handler) objectResponse(ctx context.Context, coll *resource, o *backend
 	if err := h.loadData(pc); err != nil {
 		return nil, err
 	}
-	text, err := renderCalendarData(pc.res.obj.Data, req.CalendarData, opts)
+	opts = budget.limit(opts)
+	text, n, err := renderCalendarData(pc.res.obj.Data, req.CalendarData, opts)
+	if err == nil {
+		err = budget.spend(opts, n)
+	}
+	if errors.Is(err, errInstanceBudget) {
+		return nil, err
+	}
 	if err != nil {
 		h.logger.WarnContext(ctx, "calendar-data not rendered", "path", res.path, "error", err)
 		resp.AddProp(http.StatusInternalServerError, dx.EmptyProp(nameCalendarData))

@@ -75,28 +75,53 @@ func (h *Handler) reportCalendarQuery(w http.ResponseWriter, r *http.Request, re
 	if truncated {
 		matches = matches[:maxQueryResults]
 	}
-	if needsData(&q.Prop) {
-		if err := h.fillData(ctx, res.cal.ID, matches); err != nil {
-			return err
-		}
-	}
 	mw := startMultistatus(w)
-	for _, o := range matches {
-		resp, err := h.objectResponse(ctx, coll, o, &q.Prop, opts)
-		if err != nil {
-			h.logger.ErrorContext(ctx, "calendar-query member failed", "uri", o.URI, "error", err)
-			resp = dx.NewStatusResponse(http.StatusInternalServerError, h.href(coll.path+o.URI))
-		}
-		if err := mw.WriteResponse(resp); err != nil {
-			return nil // client gone
-		}
-	}
-	if truncated {
-		resp := dx.NewStatusResponse(http.StatusInsufficientStorage, h.href(coll.path))
-		resp.Error = []*dx.Element{dx.Condition(condNumberOfMatchesInLimits)}
-		_ = mw.WriteResponse(resp)
+	if err := h.writeQueryResponses(ctx, mw, coll, matches, &q.Prop, opts); errors.Is(err, errInstanceBudget) || truncated {
+		_ = mw.WriteResponse(h.truncatedResponse(res.path))
+	} else if err != nil {
+		return nil // client gone
 	}
 	return mw.Close("", "")
+}
+
+// queryBatch is how many objects' text a calendar-query holds at once
+// while it writes its answer.
+const queryBatch = 200
+
+// writeQueryResponses streams the responses of a calendar-query, loading
+// the text of the objects that lack it a batch at a time and letting go of
+// each once written, so the answer is never held whole in memory. It stops
+// with errInstanceBudget when an expansion does not fit the report's
+// budget, or with the error that ended the writing.
+func (h *Handler) writeQueryResponses(ctx context.Context, mw *dx.MultistatusWriter, coll *resource, matches []*backend.Object,
+	req *dx.PropRequest, opts ical.Options) error {
+	budget := h.newExpandBudget()
+	for len(matches) > 0 {
+		batch := matches[:min(len(matches), queryBatch)]
+		matches = matches[len(batch):]
+		if needsData(req) {
+			if err := h.fillData(ctx, coll.cal.ID, batch); err != nil {
+				// The 207 is sent: the failure is told in the answer.
+				h.logger.ErrorContext(ctx, "calendar-query data not read", "error", err)
+				return mw.WriteResponse(dx.NewStatusResponse(http.StatusInternalServerError, h.href(coll.path)))
+			}
+		}
+		for i, o := range batch {
+			resp, err := h.objectResponse(ctx, coll, o, req, opts, budget)
+			if errors.Is(err, errInstanceBudget) {
+				return err
+			}
+			if err != nil {
+				h.logger.ErrorContext(ctx, "calendar-query member failed", "uri", o.URI, "error", err)
+				resp = dx.NewStatusResponse(http.StatusInternalServerError, h.href(coll.path+o.URI))
+			}
+			batch[i] = nil
+			if err := mw.WriteResponse(resp); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // collectionOf is the calendar collection resource of res (res itself
@@ -235,10 +260,16 @@ func indexableFilter(f *dx.CompFilter) *dx.CompFilter {
 	return nil
 }
 
+// maxHeldData bounds the object text evaluate keeps for the answer; the
+// text of further matches is read again, a batch at a time, as the
+// answer is written (writeQueryResponses).
+const maxHeldData = 8 << 20
+
 // evaluate parses the named objects in batches and returns those matching
-// f, with their data.
+// f, with their data up to maxHeldData in all.
 func (h *Handler) evaluate(ctx context.Context, calID int64, uris []string, f *dx.CompFilter, opts ical.Options) ([]*backend.Object, error) {
 	var out []*backend.Object
+	held := 0
 	for len(uris) > 0 {
 		n := min(len(uris), 200)
 		objs, err := h.store.ListObjects(ctx, calID, &backend.ListOptions{URIs: uris[:n], WithData: true})
@@ -253,6 +284,9 @@ func (h *Handler) evaluate(ctx context.Context, calID int64, uris []string, f *d
 				continue
 			}
 			if matchFilter(cal, f, opts) {
+				if held += len(o.Data); held > maxHeldData {
+					o.Data = nil
+				}
 				out = append(out, o)
 			}
 		}

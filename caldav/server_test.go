@@ -171,3 +171,21 @@ func event(uid, dtstart, summary string) string {
 func newHandler(store backend.Store, opts Options) *Handler {
 	return New(calendar.New(store, calendar.Options{Logger: opts.Logger}), opts)
 }
+
+// doAs sends a request with the given credentials and returns its status.
+func (ts *testServer) doAs(user, pass, method, path string) int {
+	ts.t.Helper()
+	req, err := http.NewRequest(method, ts.srv.URL+path, nil)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	req.SetBasicAuth(user, pass)
+	req.Header.Set("Depth", "0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}

@@ -23,6 +23,7 @@ type Config struct {
 	MaxResourceSize int64         // largest calendar object accepted, bytes
 	ShutdownTimeout time.Duration // how long in-flight requests may finish on SIGINT/SIGTERM
 	SMTP            SMTP          // the relay for iMIP mail; none by default
+	Limits          Limits        // timeouts and bounds against slow or greedy clients
 }
 
 // Defaults returns the zero-configuration settings.
@@ -33,6 +34,7 @@ func Defaults() Config {
 		LogLevel:        "info",
 		MaxResourceSize: 1 << 20,
 		ShutdownTimeout: 30 * time.Second,
+		Limits:          DefaultLimits(),
 	}
 }
 
@@ -59,6 +61,7 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.Int64Var(&c.MaxResourceSize, "max-resource-size", size, "largest calendar object accepted, in bytes ($KALENDS_MAX_RESOURCE_SIZE)")
 	c.ShutdownTimeout = d.ShutdownTimeout
 	c.registerSMTP(fs, getenv)
+	c.registerLimits(fs, getenv)
 }
 
 // RegisterDatabase adds only the -database flag, for subcommands that need
@@ -89,6 +92,9 @@ func (c *Config) Validate() error {
 	}
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		return fmt.Errorf("config: base URL %q must start with http:// or https://", c.BaseURL)
+	}
+	if err := c.Limits.validate(); err != nil {
+		return err
 	}
 	return c.SMTP.validate()
 }

@@ -142,3 +142,36 @@ func TestDataDir(t *testing.T) {
 		t.Fatal("no HOME and no data directory: want an error")
 	}
 }
+
+// TestLimits: the server's timeouts and bounds come from flags and the
+// environment, with defaults when neither is given, and must be positive.
+func TestLimits(t *testing.T) {
+	env := map[string]string{"KALENDS_READ_TIMEOUT": "3s", "KALENDS_MAX_REPORT_INSTANCES": "500"}
+	var c Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c.Register(fs, func(k string) string { return env[k] })
+	if err := fs.Parse([]string{"-max-connections", "7"}); err != nil {
+		t.Fatal(err)
+	}
+	d := DefaultLimits()
+	want := Limits{ReadTimeout: 3 * time.Second, WriteTimeout: d.WriteTimeout, IdleTimeout: d.IdleTimeout, MaxConnections: 7, MaxReportInstances: 500}
+	if c.Limits != want {
+		t.Fatalf("limits %+v, want %+v", c.Limits, want)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c.Limits.TrustedProxies = "10.0.0.0/8, 192.0.2.1,::ffff:198.51.100.1"
+	if p, err := c.Limits.Proxies(); err != nil || len(p) != 3 || p[1].String() != "192.0.2.1/32" || p[2].String() != "198.51.100.1/32" {
+		t.Fatalf("proxies %v, %v", p, err)
+	}
+	c.Limits.TrustedProxies = "proxy.example.com"
+	if err := c.Validate(); err == nil {
+		t.Fatal("Validate accepted a host name as a trusted proxy")
+	}
+	c.Limits.TrustedProxies = ""
+	c.Limits.MaxConnections = 0
+	if err := c.Validate(); err == nil {
+		t.Fatal("Validate accepted max connections 0")
+	}
+}

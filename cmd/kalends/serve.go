@@ -36,6 +36,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 // listening address.
 func serve(ctx context.Context, e *env, cfg *config.Config, ready chan<- string) error {
 	logger := newLogger(e, cfg)
+	proxies, err := cfg.Limits.Proxies()
+	if err != nil {
+		return err
+	}
 	store, err := openStore(ctx, e, cfg)
 	if err != nil {
 		return err
@@ -57,11 +61,16 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ready chan<- string)
 	}
 	defer func() { stopWorker(); waitWorker() }()
 	svc := calendar.New(store, calendar.Options{Logger: logger, MaxResourceSize: cfg.MaxResourceSize})
-	handler := caldav.New(svc, caldav.Options{Logger: logger, BaseURL: cfg.BaseURL})
+	handler := caldav.New(svc, caldav.Options{Logger: logger, BaseURL: cfg.BaseURL,
+		MaxReportInstances: cfg.Limits.MaxReportInstances, TrustedProxies: proxies})
+	// The timeouts bound what a slow or silent client holds: a request
+	// whose body never comes ends at ReadTimeout.
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: min(10*time.Second, cfg.Limits.ReadTimeout),
+		ReadTimeout:       cfg.Limits.ReadTimeout,
+		WriteTimeout:      cfg.Limits.WriteTimeout,
+		IdleTimeout:       cfg.Limits.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
@@ -76,7 +85,7 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ready chan<- string)
 	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(limitConnections(ln, cfg.Limits.MaxConnections)) }()
 	select {
 	case err := <-errc:
 		return err
