@@ -124,6 +124,32 @@ func LimitChanges(cs *ChangeSet, limit int) {
 	}
 }
 
+// LimitHomeChanges cuts cs to at most limit changes, like LimitChanges,
+// without splitting the changes of one revision (an object and its
+// collection share the revision of the object's write): a client resuming
+// from Revision must not miss the rest of them. The store reads, when
+// there are more than limit changes, every change up to the revision of
+// the (limit+1)-th, so that the revision at the cut is read whole. When the
+// first revision alone holds more than limit changes, it is kept whole.
+// limit 0 keeps all.
+func LimitHomeChanges(cs *HomeChangeSet, limit int) {
+	if limit <= 0 || len(cs.Changes) <= limit {
+		return
+	}
+	ch := cs.Changes
+	n := limit
+	for n > 0 && ch[n-1].Revision == ch[n].Revision {
+		n--
+	}
+	if n == 0 {
+		for n = 1; n < len(ch) && ch[n].Revision == ch[0].Revision; n++ {
+		}
+	}
+	cs.Changes = ch[:n]
+	cs.Truncated = true
+	cs.Revision = ch[n-1].Revision
+}
+
 // DelegationSet is the set of grants that ReplaceDelegates(principalID,
 // write, delegateIDs) leaves of that kind: one per distinct delegate, in
 // the order first given.

@@ -300,3 +300,34 @@ func TestTransferFileTree(t *testing.T) {
 		}
 	}
 }
+
+func TestLimitHomeChanges(t *testing.T) {
+	revs := func(rs ...int64) *HomeChangeSet {
+		cs := &HomeChangeSet{Revision: 99}
+		for _, r := range rs {
+			cs.Changes = append(cs.Changes, HomeChange{Collection: "c", Revision: r})
+		}
+		return cs
+	}
+	tests := []struct {
+		name      string
+		in        *HomeChangeSet
+		limit     int
+		keep      int
+		truncated bool
+		revision  int64
+	}{
+		{"no limit", revs(1, 2, 3), 0, 3, false, 99},
+		{"within the limit", revs(1, 2, 3), 3, 3, false, 99},
+		{"cut between revisions", revs(1, 2, 3, 4), 2, 2, true, 2},
+		{"cut inside a revision goes back to its start", revs(1, 2, 2, 3), 2, 1, true, 1},
+		{"a first revision larger than the limit is kept whole", revs(5, 5, 5, 6), 2, 3, true, 5},
+	}
+	for _, tt := range tests {
+		LimitHomeChanges(tt.in, tt.limit)
+		if len(tt.in.Changes) != tt.keep || tt.in.Truncated != tt.truncated || tt.in.Revision != tt.revision {
+			t.Errorf("%s: kept %d, truncated %v, revision %d; want %d, %v, %d", tt.name,
+				len(tt.in.Changes), tt.in.Truncated, tt.in.Revision, tt.keep, tt.truncated, tt.revision)
+		}
+	}
+}

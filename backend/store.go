@@ -145,6 +145,17 @@ type Calendars interface {
 	// since, ordered by revision, at most limit of them (0 = all); see
 	// ChangeSet. ErrInvalidSyncToken if since is above the current revision.
 	Changes(ctx context.Context, calendarID int64, since int64, limit int) (*ChangeSet, error)
+	// HomeRevision returns the revision of a principal's calendar home
+	// (0 for a home nothing was ever written to): every change below the
+	// home increases it, and the collections' revisions are drawn from it.
+	HomeRevision(ctx context.Context, principalID int64) (int64, error)
+	// HomeChanges returns the latest change of each collection of a
+	// principal's home, and with q.Objects of each object in them, made
+	// after home revision q.Since, ordered by revision (see HomeChangeSet):
+	// the home's change log, read at a cost that grows with the number of
+	// changes, not with the size of the home. ErrInvalidSyncToken if
+	// q.Since is above the home's revision.
+	HomeChanges(ctx context.Context, principalID int64, q HomeChangesQuery) (*HomeChangeSet, error)
 	// FreeBusy reads the busy time of several calendars over [start, end)
 	// (see FreeBusy) in one call, from the instance index without reading
 	// the objects it answers for.
@@ -265,6 +276,36 @@ type ChangeSet struct {
 	Revision int64
 	// Truncated is true when more changes remain after Revision.
 	Truncated bool
+}
+
+// HomeChangesQuery selects what HomeChanges returns.
+type HomeChangesQuery struct {
+	Since   int64 // the home revision the caller is in sync with (0: none)
+	Objects bool  // also the changes of objects (RFC 6578 sync-level infinite)
+	Limit   int   // at most this many changes (0 = all); see LimitHomeChanges
+}
+
+// HomeChange is one entry of a home's change log: a collection, or an
+// object of one.
+type HomeChange struct {
+	Collection string // the collection's URI in the home
+	Object     string // the object's URI in the collection, "" for the collection itself
+	Revision   int64
+	Deleted    bool
+}
+
+// HomeChangeSet is the answer to HomeChanges. A collection is listed when
+// it was created, deleted or its properties changed, and also when one of
+// its objects changed (its getctag and sync-token changed with it), at the
+// revision of its latest change; a deleted collection's objects are not
+// listed, only the collection.
+type HomeChangeSet struct {
+	Changes []HomeChange
+	// Revision is the home revision the caller is now in sync with: the
+	// home's current revision, or when the result was cut at the limit,
+	// the revision of the last change returned.
+	Revision  int64
+	Truncated bool // more changes remain after Revision
 }
 
 // InstanceRef is one indexed occurrence found by InstancesInRange, with

@@ -125,10 +125,26 @@ func registerDAVProps() {
 		}
 		return dx.TextProp(dx.DAVName("creationdate"), t.UTC().Format(time.RFC3339)), nil
 	}})
-	register(dx.DAVName("sync-token"), &propDef{kinds: kinds(resCollection), hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
+	// A home's sync-token and getctag change with anything below it (its
+	// change log's revision, RFC 6578 §3.3), a collection's with its members.
+	register(dx.DAVName("sync-token"), &propDef{kinds: kinds(resCollection, resHome), hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
+		if pc.res.kind == resHome {
+			rev, err := pc.h.store.HomeRevision(pc.ctx, pc.res.principal.ID)
+			if err != nil {
+				return nil, err
+			}
+			return dx.TextProp(dx.DAVName("sync-token"), backend.HomeSyncToken(pc.res.principal.ID, rev)), nil
+		}
 		return dx.TextProp(dx.DAVName("sync-token"), backend.SyncToken(pc.res.cal.ID, pc.res.cal.Revision)), nil
 	}})
-	register(dx.CSName("getctag"), &propDef{kinds: kinds(resCollection), hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
+	register(dx.CSName("getctag"), &propDef{kinds: kinds(resCollection, resHome), hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
+		if pc.res.kind == resHome {
+			rev, err := pc.h.store.HomeRevision(pc.ctx, pc.res.principal.ID)
+			if err != nil {
+				return nil, err
+			}
+			return dx.TextProp(dx.CSName("getctag"), homeCtag(pc.res.principal, rev)), nil
+		}
 		return dx.TextProp(dx.CSName("getctag"), ctag(pc.res.cal)), nil
 	}})
 	register(dx.DAVName("quota-used-bytes"), &propDef{kinds: kinds(resCollection), hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
@@ -154,6 +170,11 @@ const quotaBytes = 1 << 30
 // ctag is Apple's collection tag: it changes whenever a member changes.
 func ctag(c *backend.Calendar) string {
 	return `"` + strconv.FormatInt(c.ID, 36) + "-" + strconv.FormatInt(c.Revision, 10) + `"`
+}
+
+// homeCtag is a calendar home's getctag at a home revision.
+func homeCtag(p *backend.Principal, rev int64) string {
+	return `"h` + strconv.FormatInt(p.ID, 36) + "-" + strconv.FormatInt(rev, 10) + `"`
 }
 
 func getDisplayName(pc *propCtx) (*dx.Element, error) {

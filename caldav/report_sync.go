@@ -2,11 +2,7 @@ package caldav
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/base64"
-	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/kalends/kalends/backend"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
@@ -16,9 +12,10 @@ func init() { reports[dx.ReportSyncCollection] = (*Handler).reportSync }
 
 // reportSync implements DAV:sync-collection (RFC 6578) on a calendar
 // collection (from the change log: the cost grows with the number of
-// changes, not the size of the calendar) and on a calendar home with
-// sync-level 1 (Apple Calendar polls the home this way). Apple sends Depth:
-// 1 and sometimes no sync-level: both are accepted.
+// changes, not the size of the calendar) and on a calendar home, with
+// sync-level 1 (Apple Calendar polls the home this way) or infinite (from
+// the home's change log). Apple sends Depth: 1 and sometimes no
+// sync-level: both are accepted.
 func (h *Handler) reportSync(w http.ResponseWriter, r *http.Request, res *resource, body []byte) error {
 	req, err := dx.DecodeSyncCollection(bytes.NewReader(body))
 	if err != nil {
@@ -95,48 +92,110 @@ func (h *Handler) reportSync(w http.ResponseWriter, r *http.Request, res *resour
 	return mw.Close("", backend.SyncToken(res.cal.ID, cs.Revision))
 }
 
-// syncHome answers a home-level sync-collection with sync-level 1: its
-// members are the collections. The token is a digest of the collections'
-// state; homes keep no change log of their own, so a token that no longer
-// matches is refused with DAV:valid-sync-token and the client starts over
-// (RFC 6578 §3.2 lets a server invalidate tokens at any time).
+// syncHome answers a sync-collection on a calendar home from the home's
+// change log (RFC 6578 §3.3). Its members are the collections: with
+// sync-level 1 those created, deleted or changed since the token (a
+// PROPPATCH, or a change of their members, which changes their getctag and
+// sync-token); with sync-level infinite also the changed objects of the
+// collections. A deleted collection is reported alone, not its objects. A
+// token stays valid across any number of changes; the cost grows with the
+// number of changes, not with the size of the home.
 func (h *Handler) syncHome(w http.ResponseWriter, r *http.Request, res *resource, req *dx.SyncCollection) error {
-	if req.SyncLevel == "infinite" {
-		return errorf(http.StatusForbidden, "sync-level infinite is not supported on a calendar home")
+	since := int64(0)
+	if req.SyncToken != "" {
+		var err error
+		if since, err = backend.ParseHomeSyncToken(res.principal.ID, req.SyncToken); err != nil {
+			return conditionf(http.StatusForbidden, condValidSyncToken, "the sync token is not valid for this calendar home")
+		}
 	}
-	cals, err := h.store.ListCalendars(r.Context(), res.principal.ID)
+	cs, err := h.store.HomeChanges(r.Context(), res.principal.ID,
+		backend.HomeChangesQuery{Since: since, Objects: req.SyncLevel == "infinite", Limit: req.Limit})
 	if err != nil {
 		return err
 	}
-	token := homeSyncToken(res.principal, cals)
-	if req.SyncToken != "" && req.SyncToken != token {
-		return conditionf(http.StatusForbidden, condValidSyncToken, "the calendar home changed: synchronize again from scratch")
+	members, err := h.homeMembers(r, res, cs)
+	if err != nil {
+		return err
 	}
 	mw := startMultistatus(w)
-	if req.SyncToken == "" {
-		user := currentUser(r.Context())
-		for _, c := range cals {
-			member := &resource{kind: resCollection, pkind: res.pkind, principal: res.principal, calURI: c.URI, cal: c,
-				path: collectionPath(res.principal, c)}
-			resp, err := h.propResponse(&propCtx{ctx: r.Context(), h: h, user: user, res: member}, &req.Prop)
+	user := currentUser(r.Context())
+	for _, c := range cs.Changes {
+		member, href := members.find(c)
+		var resp *dx.Response
+		switch {
+		case member != nil:
+			resp, err = h.propResponse(&propCtx{ctx: r.Context(), h: h, user: user, res: member}, &req.Prop)
 			if err != nil {
-				h.logger.ErrorContext(r.Context(), "home sync member failed", "uri", c.URI, "error", err)
+				h.logger.ErrorContext(r.Context(), "home sync member failed", "href", href, "error", err)
 				return mw.Close("", "")
 			}
-			if err := mw.WriteResponse(resp); err != nil {
-				return nil
-			}
+		case since == 0:
+			// An initial sync lists only existing members (RFC 6578 §3.4).
+			continue
+		default:
+			resp = dx.NewStatusResponse(http.StatusNotFound, h.href(href))
+		}
+		if err := mw.WriteResponse(resp); err != nil {
+			return nil
 		}
 	}
-	return mw.Close("", token)
+	if cs.Truncated {
+		resp := dx.NewStatusResponse(http.StatusInsufficientStorage, h.href(res.path))
+		resp.Error = []*dx.Element{dx.Condition(condNumberOfMatchesInLimits)}
+		if err := mw.WriteResponse(resp); err != nil {
+			return nil
+		}
+	}
+	return mw.Close("", backend.HomeSyncToken(res.principal.ID, cs.Revision))
 }
 
-// homeSyncToken digests the ids, revisions and modification times of a
-// home's collections.
-func homeSyncToken(p *backend.Principal, cals []*backend.Calendar) string {
-	d := sha256.New()
-	for _, c := range cals {
-		fmt.Fprintf(d, "%d/%s/%d/%d;", c.ID, c.URI, c.Revision, c.ModifiedAt.Unix())
+// homeMembers holds the present state of the resources a home's change
+// set names: its collections, and the changed objects in them.
+type homeMembers struct {
+	home    *resource
+	colls   map[string]*resource
+	objects map[string]map[string]*resource // by collection URI, then object URI
+}
+
+// homeMembers reads the home's collections (a few rows) and, per
+// collection, the objects the change set names as present, in one query
+// each.
+func (h *Handler) homeMembers(r *http.Request, home *resource, cs *backend.HomeChangeSet) (*homeMembers, error) {
+	m := &homeMembers{home: home, colls: map[string]*resource{}, objects: map[string]map[string]*resource{}}
+	cals, err := h.store.ListCalendars(r.Context(), home.principal.ID)
+	if err != nil {
+		return nil, err
 	}
-	return "urn:kalends:home-sync:" + strconv.FormatInt(p.ID, 10) + ":" + base64.RawURLEncoding.EncodeToString(d.Sum(nil)[:12])
+	for _, c := range cals {
+		m.colls[c.URI] = &resource{kind: resCollection, pkind: home.pkind, principal: home.principal, calURI: c.URI, cal: c,
+			path: collectionPath(home.principal, c)}
+	}
+	wanted := map[string][]string{}
+	for _, c := range cs.Changes {
+		if c.Object != "" && !c.Deleted && m.colls[c.Collection] != nil {
+			wanted[c.Collection] = append(wanted[c.Collection], c.Object)
+		}
+	}
+	for uri, objURIs := range wanted {
+		coll := m.colls[uri]
+		objs, err := h.store.ListObjects(r.Context(), coll.cal.ID, &backend.ListOptions{URIs: objURIs})
+		if err != nil {
+			return nil, err
+		}
+		m.objects[uri] = make(map[string]*resource, len(objs))
+		for _, o := range objs {
+			m.objects[uri][o.URI] = objectResource(coll, o)
+		}
+	}
+	return m, nil
+}
+
+// find returns the present resource a change names (nil when it is gone)
+// and its path.
+func (m *homeMembers) find(c backend.HomeChange) (*resource, string) {
+	path := m.home.path + c.Collection + "/"
+	if c.Object == "" {
+		return m.colls[c.Collection], path
+	}
+	return m.objects[c.Collection][c.Object], path + c.Object
 }

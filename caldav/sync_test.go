@@ -106,28 +106,6 @@ func TestSyncCollectionLimitAndBadToken(t *testing.T) {
 	ts.must(400, "alice", "REPORT", cal, `<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:getetag></D:prop>`)
 }
 
-func TestHomeSync(t *testing.T) {
-	ts := newTestServer(t)
-	home := "/dav/calendars/users/alice/"
-	body := `<D:sync-collection xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/"><D:sync-token/>
-		<D:prop><CS:getctag/><D:displayname/></D:prop></D:sync-collection>`
-	_, resp := ts.must(207, "alice", "REPORT", home, body, "Depth", "1")
-	ms := parseMultistatus(t, resp)
-	if ms.response(home+"calendar/") == nil || ms.response(home+"tasks/") == nil || ms.SyncToken == "" {
-		t.Fatalf("home sync: %s", resp)
-	}
-	again := strings.Replace(body, "<D:sync-token/>", "<D:sync-token>"+ms.SyncToken+"</D:sync-token>", 1)
-	_, resp = ts.must(207, "alice", "REPORT", home, again)
-	if len(parseMultistatus(t, resp).Responses) != 0 {
-		t.Fatalf("home sync without changes: %s", resp)
-	}
-	ts.put("alice", cal+"x.ics", event("x", "20260301T100000Z", "X"))
-	_, resp = ts.must(403, "alice", "REPORT", home, again)
-	if errorCondition(t, resp) != condValidSyncToken {
-		t.Fatalf("stale home token: %s", resp)
-	}
-}
-
 func TestExpandPropertyProxies(t *testing.T) {
 	ts := newTestServer(t)
 	_, body := ts.must(207, "alice", "REPORT", "/dav/principals/users/alice/", `<?xml version="1.0"?>

@@ -69,6 +69,11 @@ func insertCalendar(ctx context.Context, tx pgx.Tx, c *backend.Calendar) error {
 	if err != nil {
 		return fmt.Errorf("postgres: create collection: %w", err)
 	}
+	// The home row first, as every write locks it (homes.go).
+	if err := logHomeChange(ctx, sp, c.PrincipalID, c.URI, false); err != nil {
+		sp.Rollback(ctx)
+		return err
+	}
 	err = sp.QueryRow(ctx, `INSERT INTO calendars (principal_id, uri, kind, display_name, description, color, sort_order,
 		timezone, components, transparent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		RETURNING id, date_trunc('second', created_at), date_trunc('second', modified_at)`,
@@ -136,6 +141,12 @@ func (s *Store) UpdateCalendar(ctx context.Context, id int64, u *backend.Calenda
 
 // updateCalendar applies u to collection id within tx.
 func updateCalendar(ctx context.Context, tx pgx.Tx, id int64, u *backend.CalendarUpdate) (*backend.Calendar, error) {
+	// The home's sync-token and getctag change with the collection's
+	// properties (RFC 6578 §3.3: a changed member collection is
+	// reported); its row is locked before the collection's (homes.go).
+	if err := logCollectionChange(ctx, tx, id, false); err != nil {
+		return nil, fmt.Errorf("postgres: update calendar: %w", err)
+	}
 	c, err := scanCalendar(tx.QueryRow(ctx, `SELECT `+calendarColumns+` FROM calendars WHERE id = $1 FOR UPDATE`, id))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: update calendar: %w", notFound(err))
@@ -177,7 +188,12 @@ func patchProperties(ctx context.Context, tx pgx.Tx, calID int64, objectURI stri
 
 // DeleteCalendar implements backend.Store.
 func (s *Store) DeleteCalendar(ctx context.Context, id int64) error {
-	return s.tx(ctx, func(tx pgx.Tx) error { return execOne(ctx, tx, `DELETE FROM calendars WHERE id = $1`, id) })
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if err := logCollectionChange(ctx, tx, id, true); err != nil {
+			return err
+		}
+		return execOne(ctx, tx, `DELETE FROM calendars WHERE id = $1`, id)
+	})
 }
 
 // Properties implements backend.Store.

@@ -36,21 +36,15 @@ func scanObject(r pgx.Row, calID int64, withData bool) (*backend.Object, error) 
 }
 
 // logChange bumps a collection's revision and records the latest change
-// of uri under it, in one statement, returning the revision. A deletion
-// also sets the collection's modified time: no remaining object shows it.
-// It is the
-// last statement of every write: the collection row it locks serializes
-// the collection's writers until commit, and holding it only here keeps
-// that window to this statement and the commit. ErrNotFound when the
-// collection does not exist.
+// of uri under it, with its home's next revision (see logChangeSQL),
+// returning the collection's revision. It is the last statement of every
+// write: the home and collection rows it locks serialize the home's
+// writers until commit, and holding them only here keeps that window to
+// this statement and the commit. ErrNotFound when the collection does not
+// exist.
 func logChange(ctx context.Context, tx pgx.Tx, calID int64, uri string, deleted bool) (int64, error) {
 	var rev int64
-	err := tx.QueryRow(ctx, `WITH r AS (UPDATE calendars SET revision = revision + 1,
-			modified_at = CASE WHEN $3 THEN now() ELSE modified_at END WHERE id = $1 RETURNING revision)
-		INSERT INTO changes (calendar_id, uri, revision, deleted) SELECT $1, $2, revision, $3 FROM r
-		ON CONFLICT (calendar_id, uri) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted
-		RETURNING revision`, calID, uri, deleted).Scan(&rev)
-	if err != nil {
+	if err := tx.QueryRow(ctx, logChangeSQL, calID, uri, deleted).Scan(&rev); err != nil {
 		return 0, fmt.Errorf("postgres: collection %d: %w", calID, notFound(err))
 	}
 	return rev, nil

@@ -13,13 +13,6 @@ import (
 	"github.com/kalends/kalends/backend"
 )
 
-// logWriteSQL is logChange's statement for a write (not a deletion) of URI
-// $2 in collection $1, returning the collection's new revision.
-const logWriteSQL = `WITH r AS (UPDATE calendars SET revision = revision + 1 WHERE id = $1 RETURNING revision)
-	INSERT INTO changes (calendar_id, uri, revision, deleted) SELECT $1, $2, revision, false FROM r
-	ON CONFLICT (calendar_id, uri) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted
-	RETURNING revision`
-
 // PutObjects implements backend.Store: the batch of the transaction's
 // PutObjects, in a transaction of its own.
 func (s *Store) PutObjects(ctx context.Context, reqs []*backend.PutObjectRequest) ([]*backend.PutObjectResult, error) {
@@ -42,7 +35,8 @@ func (s *Store) PutObjects(ctx context.Context, reqs []*backend.PutObjectRequest
 // in a second. The change logs run last, in collection id order, so that
 // writers lock collections in one order (put.go) and a scheduling write
 // holds the collections' revision rows, its hottest locks, only from its
-// last batch to its commit. Requests naming one resource twice, or
+// last batch to its commit. They are ordered by home, then collection:
+// each locks its home's row, then the collection's (homes.go). Requests naming one resource twice, or
 // moving one, are written one by one.
 func (t *txStore) PutObjects(ctx context.Context, reqs []*backend.PutObjectRequest) ([]*backend.PutObjectResult, error) {
 	if !batchable(reqs) {
@@ -94,7 +88,7 @@ func batchable(reqs []*backend.PutObjectRequest) bool {
 // putBatch writes reqs after the savepoint put_objects, which the caller
 // rolls back on error.
 func putBatch(ctx context.Context, tx pgx.Tx, reqs []*backend.PutObjectRequest) ([]*backend.PutObjectResult, error) {
-	found, err := lockBatch(ctx, tx, reqs)
+	found, homes, err := lockBatch(ctx, tx, reqs)
 	if err != nil {
 		return nil, err
 	}
@@ -119,9 +113,12 @@ func putBatch(ctx context.Context, tx pgx.Tx, reqs []*backend.PutObjectRequest) 
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(reqs[a].CalendarID, reqs[b].CalendarID) })
+	slices.SortStableFunc(order, func(a, b int) int {
+		ca, cb := reqs[a].CalendarID, reqs[b].CalendarID
+		return cmp.Or(cmp.Compare(homes[ca], homes[cb]), cmp.Compare(ca, cb))
+	})
 	for _, i := range order {
-		b.Queue(logWriteSQL, reqs[i].CalendarID, reqs[i].Object.URI)
+		b.Queue(logChangeSQL, reqs[i].CalendarID, reqs[i].Object.URI, false)
 	}
 	b.Queue(`RELEASE SAVEPOINT put_objects`)
 	br := tx.SendBatch(ctx, b)
@@ -144,28 +141,44 @@ func putBatch(ctx context.Context, tx pgx.Tx, reqs []*backend.PutObjectRequest) 
 
 // lockBatch opens the savepoint and locks, in one round trip, each
 // request's resource and any other resource of its collection holding its
-// UID, as putObject does for one.
-func lockBatch(ctx context.Context, tx pgx.Tx, reqs []*backend.PutObjectRequest) ([]stored, error) {
+// UID, as putObject does for one; it also reads the home (principal id) of
+// each collection, by which the change logs are ordered.
+func lockBatch(ctx context.Context, tx pgx.Tx, reqs []*backend.PutObjectRequest) ([]stored, map[int64]int64, error) {
 	b := &pgx.Batch{}
 	b.Queue(`SAVEPOINT put_objects`)
+	calIDs := make([]int64, 0, len(reqs))
 	for _, req := range reqs {
 		b.Queue(`SELECT id, uri, etag, schedule_tag, created_at FROM objects
 			WHERE calendar_id = $1 AND (uri = $2 OR uid = $3) FOR UPDATE`, req.CalendarID, req.Object.URI, req.Object.UID)
+		calIDs = append(calIDs, req.CalendarID)
 	}
+	b.Queue(`SELECT id, principal_id FROM calendars WHERE id = ANY($1)`, calIDs)
 	br := tx.SendBatch(ctx, b)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
-		return nil, fmt.Errorf("postgres: put objects: %w", err)
+		return nil, nil, fmt.Errorf("postgres: put objects: %w", err)
 	}
 	found := make([]stored, len(reqs))
 	for i, req := range reqs {
 		rows, err := br.Query()
 		if err != nil {
-			return nil, fmt.Errorf("postgres: put object: %w", err)
+			return nil, nil, fmt.Errorf("postgres: put object: %w", err)
 		}
 		if found[i], err = scanStored(rows, req.Object.URI); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return found, br.Close()
+	homes := make(map[int64]int64, len(reqs))
+	rows, err := br.Query()
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgres: put objects: %w", err)
+	}
+	var calID, principalID int64
+	if _, err := pgx.ForEachRow(rows, []any{&calID, &principalID}, func() error {
+		homes[calID] = principalID
+		return nil
+	}); err != nil {
+		return nil, nil, fmt.Errorf("postgres: put objects: %w", err)
+	}
+	return found, homes, br.Close()
 }

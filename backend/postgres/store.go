@@ -1,8 +1,8 @@
 // Package postgres is the production Kalends store on PostgreSQL through
 // pgx v5 (pgxpool). Every write method is one transaction; writers of one
-// collection are serialized by the collection's revision row, which they
-// lock first, so every precondition is checked against a state no one else
-// can change before commit.
+// collection are serialized by its home's revision row and the
+// collection's revision row (homes.go), and every precondition is checked
+// against a state no one else can change before commit.
 package postgres
 
 import (

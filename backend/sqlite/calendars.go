@@ -77,7 +77,8 @@ func insertCalendar(ctx context.Context, tx *sql.Tx, c *backend.Calendar) error 
 		return fmt.Errorf("sqlite: create collection: %w", err)
 	}
 	c.Revision, c.CreatedAt, c.ModifiedAt = 0, now, now
-	return nil
+	_, err = logHomeChange(ctx, tx, c.PrincipalID, c.URI, false)
+	return err
 }
 
 // Calendar implements backend.Store.
@@ -145,6 +146,11 @@ func updateCalendar(ctx context.Context, tx *sql.Tx, id int64, u *backend.Calend
 	if err := patchProperties(ctx, tx, id, "", u.Set, u.Remove); err != nil {
 		return nil, err
 	}
+	// The home's sync-token and getctag change with the collection's
+	// properties (RFC 6578 §3.3: a changed member collection is reported).
+	if _, err := logHomeChange(ctx, tx, c.PrincipalID, c.URI, false); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -170,6 +176,9 @@ func patchProperties(ctx context.Context, tx *sql.Tx, calID int64, objectURI str
 // DeleteCalendar implements backend.Store.
 func (s *Store) DeleteCalendar(ctx context.Context, id int64) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := logCollectionChange(ctx, tx, id, true); err != nil {
+			return err
+		}
 		return execOne(ctx, tx, `DELETE FROM calendars WHERE id = ?`, id)
 	})
 }

@@ -86,7 +86,7 @@ func putObject(ctx context.Context, tx *sql.Tx, req *backend.PutObjectRequest) (
 		return nil, err
 	}
 	res := backend.PrepareObject(req, cur, time.Now())
-	res.Revision = rev
+	res.Revision = rev.collection
 	now := o.ModifiedAt
 	ix := &o.Index
 	if cur != nil {
@@ -124,22 +124,32 @@ func putObject(ctx context.Context, tx *sql.Tx, req *backend.PutObjectRequest) (
 	return res, nil
 }
 
-// bumpRevision increments a collection's revision and returns the new one;
+// revisions are the revisions a change of a collection's member takes:
+// the collection's and its home's.
+type revisions struct{ collection, home int64 }
+
+// bumpRevision increments a collection's revision and takes its home's
+// next one, listing the collection as changed in the home's change log;
 // ErrNotFound when the collection does not exist.
-func bumpRevision(ctx context.Context, tx *sql.Tx, calID int64) (int64, error) {
-	var rev int64
-	err := tx.QueryRowContext(ctx, `UPDATE calendars SET revision = revision + 1 WHERE id = ? RETURNING revision`, calID).Scan(&rev)
+func bumpRevision(ctx context.Context, tx *sql.Tx, calID int64) (revisions, error) {
+	var rev revisions
+	var principalID int64
+	var uri string
+	err := tx.QueryRowContext(ctx, `UPDATE calendars SET revision = revision + 1 WHERE id = ? RETURNING revision, principal_id, uri`,
+		calID).Scan(&rev.collection, &principalID, &uri)
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: collection %d: %w", calID, notFound(err))
+		return rev, fmt.Errorf("sqlite: collection %d: %w", calID, notFound(err))
 	}
-	return rev, nil
+	rev.home, err = logHomeChange(ctx, tx, principalID, uri, false)
+	return rev, err
 }
 
 // logChange records the latest change of uri for sync.
-func logChange(ctx context.Context, tx *sql.Tx, calID int64, uri string, rev int64, deleted bool) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO changes (calendar_id, uri, revision, deleted) VALUES (?, ?, ?, ?)
-		ON CONFLICT (calendar_id, uri) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted`,
-		calID, uri, rev, deleted)
+func logChange(ctx context.Context, tx *sql.Tx, calID int64, uri string, rev revisions, deleted bool) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO changes (calendar_id, uri, revision, deleted, home_revision) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (calendar_id, uri) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted,
+			home_revision = excluded.home_revision`,
+		calID, uri, rev.collection, deleted, rev.home)
 	if err != nil {
 		return fmt.Errorf("sqlite: change log: %w", err)
 	}
@@ -286,7 +296,7 @@ func deleteObject(ctx context.Context, tx *sql.Tx, calID int64, uri, ifMatch str
 	if _, err := tx.ExecContext(ctx, `UPDATE calendars SET modified_at = ? WHERE id = ?`, time.Now().Unix(), calID); err != nil {
 		return 0, fmt.Errorf("sqlite: delete object: %w", err)
 	}
-	return rev, logChange(ctx, tx, calID, uri, rev, true)
+	return rev.collection, logChange(ctx, tx, calID, uri, rev, true)
 }
 
 // Changes implements backend.Store.
