@@ -150,7 +150,10 @@ func ApplyRequest(attendeeCopy, request *goical.Calendar, attendee string) (*goi
 	}
 	addTimezones(out, request)
 	if rs.master != nil {
-		if cs.master != nil && sequence(rs.master) < sequence(cs.master) {
+		// A copy whose whole meeting was cancelled is kept for people to
+		// see (ApplyCancel); an organizer who makes the meeting again
+		// (same UID, a lower SEQUENCE) invites anew.
+		if cs.master != nil && active(cs.master) && sequence(rs.master) < sequence(cs.master) {
 			return out, nil
 		}
 		var kids []*goical.Component
