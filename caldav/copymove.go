@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/kalends/kalends/backend"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
@@ -70,6 +71,11 @@ func (h *Handler) copyMove(w http.ResponseWriter, r *http.Request) error {
 	}
 	if im := r.Header.Get("If-Match"); im != "" && !etagListMatches(im, src.obj.ETag) {
 		return errorf(http.StatusPreconditionFailed, "If-Match does not match the source")
+	}
+	// RFC 6638 §8.3: like If-Match, on the resource of the Request-URI. A
+	// MOVE removes the source only if its ETag is still the one read here.
+	if st := strings.TrimSpace(r.Header.Get("If-Schedule-Tag-Match")); st != "" && st != src.obj.Index.ScheduleTag {
+		return errorf(http.StatusPreconditionFailed, "If-Schedule-Tag-Match does not match the source's Schedule-Tag")
 	}
 	result, err := h.svc.Copy(r.Context(), &calendar.CopyRequest{
 		Source: &calendar.Location{Owner: src.principal, Calendar: src.cal, URI: src.objURI}, Object: src.obj,

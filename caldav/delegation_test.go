@@ -75,7 +75,7 @@ func TestManualRoomAnsweredByDelegate(t *testing.T) {
 	// bob answers for the room.
 	ts.must(http.StatusNoContent, "bob", "PUT", roomCal+calendar.ResourceName(uid), accepted, "Content-Type", "text/calendar")
 	ts.wantPartstats(uid, "", []string{"alice", "room-101"}, map[string]string{"room101@example.com": "ACCEPTED"})
-	_, inbox := ts.must(http.StatusOK, "alice", "GET", "/dav/calendars/users/alice/inbox/"+calendar.ResourceName(uid), "")
+	inbox := ts.inbox("alice", uid)
 	if !strings.Contains(inbox, "METHOD:REPLY") || !strings.Contains(inbox, "room101@example.com") {
 		t.Errorf("alice's inbox has no REPLY from the room:\n%s", inbox)
 	}

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/kalends/kalends/caldav/internal/davxml"
-	"github.com/kalends/kalends/calendar"
 	"github.com/kalends/kalends/ical"
 )
 
@@ -28,8 +27,8 @@ func TestScheduleRoomConflict(t *testing.T) {
 	if ps := attParam(t, a, "", "room101@example.com", "PARTSTAT"); ps != "ACCEPTED" {
 		t.Errorf("first booking: %s", ps)
 	}
-	if ps, st := attParam(t, b, "", "room101@example.com", "PARTSTAT"), attParam(t, b, "", "room101@example.com", "SCHEDULE-STATUS"); ps != "DECLINED" || st != "2.0" {
-		t.Errorf("second booking: PARTSTAT %s SCHEDULE-STATUS %s, want DECLINED 2.0", ps, st)
+	if ps, st := attParam(t, b, "", "room101@example.com", "PARTSTAT"), attParam(t, b, "", "room101@example.com", "SCHEDULE-STATUS"); ps != "DECLINED" || st != "1.2" {
+		t.Errorf("second booking: PARTSTAT %s SCHEDULE-STATUS %s, want DECLINED 1.2 (delivered; 2.0 is no SCHEDULE-STATUS)", ps, st)
 	}
 	// The declined booking does not block the room afterwards.
 	ts.must(http.StatusNoContent, "alice", "DELETE", "/dav/calendars/users/alice/calendar/a.ics", "")
@@ -55,7 +54,7 @@ func TestScheduleRoomCapacity(t *testing.T) {
 	if ps := attParam(t, a, "", "room101@example.com", "PARTSTAT"); ps != "DECLINED" {
 		t.Errorf("over capacity: %s", ps)
 	}
-	_, msg := ts.must(http.StatusOK, "alice", "GET", "/dav/calendars/users/alice/inbox/"+calendar.ResourceName("big"), "")
+	msg := ts.inbox("alice", "big")
 	if !strings.Contains(msg, "METHOD:REPLY") || !strings.Contains(msg, "capacity") {
 		t.Errorf("the room's REPLY gives no reason:\n%s", msg)
 	}
@@ -159,5 +158,41 @@ func TestScheduleReplyFromStranger(t *testing.T) {
 	bob, _ := ts.getCopy("bob", "m")
 	if st := comp(bob, "").Props.Get("ORGANIZER").Params.Get("SCHEDULE-STATUS"); st != "3.7" {
 		t.Errorf("ORGANIZER SCHEDULE-STATUS %q, want 3.7\n%s", st, ical.EncodeText(bob))
+	}
+}
+
+// TestScheduleTagConditions (issue 11, item 4): MOVE and COPY honour
+// If-Schedule-Tag-Match like PUT and DELETE (RFC 6638 §8.3: 412 when the
+// source's Schedule-Tag differs); the Schedule-Tag header and property
+// disappear when the object stops being a scheduling object resource.
+func TestScheduleTagConditions(t *testing.T) {
+	ts := schedServer(t)
+	ts.mkcalendar("alice", "other")
+	resp, _ := putMeeting(ts, 201, "alice", "m.ics", meeting("m", "alice@example.com", "20270301T100000Z", "", ":mailto:bob@example.com"))
+	tag := resp.Header.Get("Schedule-Tag")
+	if tag == "" {
+		t.Fatal("no Schedule-Tag on the organizer's PUT")
+	}
+	src, dst := "/dav/calendars/users/alice/calendar/m.ics", "/dav/calendars/users/alice/other/m.ics"
+	dest := ts.srv.URL + dst
+	for _, method := range []string{"COPY", "MOVE"} {
+		ts.must(http.StatusPreconditionFailed, "alice", method, src, "", "Destination", dest, "If-Schedule-Tag-Match", `"stale"`)
+	}
+	ts.must(http.StatusNotFound, "alice", "GET", dst, "")
+	ts.must(http.StatusCreated, "alice", "MOVE", src, "", "Destination", dest, "If-Schedule-Tag-Match", tag)
+	ts.must(http.StatusNotFound, "alice", "GET", src, "")
+
+	plain := strings.NewReplacer("ORGANIZER:mailto:alice@example.com\r\n", "", "ATTENDEE:mailto:bob@example.com\r\n", "").
+		Replace(meeting("m", "alice@example.com", "20270301T100000Z", ""))
+	resp, _ = ts.must(http.StatusNoContent, "alice", "PUT", dst, plain, "Content-Type", "text/calendar")
+	if st := resp.Header.Get("Schedule-Tag"); st != "" {
+		t.Errorf("PUT that removed ORGANIZER and ATTENDEE answered Schedule-Tag %s", st)
+	}
+	if resp, _ := ts.must(http.StatusOK, "alice", "GET", dst, ""); resp.Header.Get("Schedule-Tag") != "" {
+		t.Errorf("GET of an object that is no scheduling object resource has Schedule-Tag %s", resp.Header.Get("Schedule-Tag"))
+	}
+	_, body := ts.must(207, "alice", "PROPFIND", dst, `<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:schedule-tag/></D:prop></D:propfind>`, "Depth", "0")
+	if status, inner, _ := parseMultistatus(t, body).response(dst).prop(davxml.CalDAVName("schedule-tag")); !strings.Contains(status, "404") {
+		t.Errorf("schedule-tag property of an object that is no scheduling object resource: %s %s", status, inner)
 	}
 }

@@ -145,9 +145,7 @@ func (s *Service) putScheduled(ctx context.Context, req *PutRequest, put *backen
 					return err
 				}
 			}
-			// Every write by the organizer or the attendee themselves
-			// is a change of the object: a new tag (RFC 6638 §3.2.10).
-			obj.Index.ScheduleTag = newScheduleTag()
+			obj.Index.ScheduleTag = scheduleTagOf(sr.Object)
 		}
 		// The actor's object goes last, with the copies and inbox
 		// messages of the deliveries (schedule_tx.go).

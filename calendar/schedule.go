@@ -177,6 +177,20 @@ func newScheduleTag() string {
 	return `"` + base64.RawURLEncoding.EncodeToString(b[:]) + `"`
 }
 
+// scheduleTagOf is the Schedule-Tag of an object written by its organizer
+// or attendee: a new one, since every such write is a change of the
+// object (RFC 6638 §3.2.10); none when the write leaves no ORGANIZER, the
+// object being no scheduling object resource any more (§3.1), so that
+// neither the header nor the property outlives it.
+func scheduleTagOf(cal *goical.Calendar) string {
+	for _, c := range cal.Children {
+		if c.Name != "VTIMEZONE" && c.Props.Get("ORGANIZER") != nil {
+			return newScheduleTag()
+		}
+	}
+	return ""
+}
+
 // parseStored parses a stored object's text; nil for a missing object.
 func parseStored(o *backend.Object) (*goical.Calendar, error) {
 	if o == nil {
@@ -208,24 +222,55 @@ func (s *scheduler) uniqueSchedulingObject(owner *backend.Principal, calID int64
 	return nil
 }
 
-// forgedOrganizer refuses an object whose ORGANIZER is another local user
-// when the actor is not invited either (RFC 6638 §3.2.4.3): only that user
-// may write their meeting. Objects organized by someone outside the
-// server and not involving the actor (imports, copies of old mail) are
-// stored as they are, without scheduling, as before.
+// forgedOrganizer refuses an object organized by another local user
+// that the actor is not invited to (RFC 6638 §3.2.4.3) when it is a
+// meeting in that user's name with attendees to notify that the user
+// never made: only the organizer may write their meeting. A plain copy of
+// a meeting that user does organize (same UID), or an object naming no
+// other attendee, is no scheduling object resource for the actor (§3.1)
+// and is stored as it is, without scheduling, as are objects organized by
+// someone outside the server (imports, copies of old mail).
 func (s *scheduler) forgedOrganizer(cal *goical.Calendar) error {
+	org := organizerProp(cal)
+	if org == nil {
+		return nil
+	}
+	owner, err := s.lookup(org.Value)
+	if err != nil || owner == nil || owner.ID == s.actor.ID || !hasOtherAttendee(cal, org.Value) {
+		return err
+	}
+	objs, err := s.objectsByUID(owner, schedUID(cal))
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		if o.Index.Organizer == backend.NormalizeEmail(org.Value) {
+			return nil // a copy of owner's meeting
+		}
+	}
+	return &scheduling.Error{Status: 403, Condition: scheduling.CondOrganizerChange,
+		Reason: "the ORGANIZER " + org.Value + " is not one of your calendar user addresses and organizes no such meeting"}
+}
+
+// organizerProp is the first ORGANIZER of cal, nil when there is none.
+func organizerProp(cal *goical.Calendar) *goical.Prop {
 	for _, c := range cal.Children {
 		if p := c.Props.Get("ORGANIZER"); p != nil {
-			owner, err := s.lookup(p.Value)
-			if err != nil {
-				return err
-			}
-			if owner != nil && owner.ID != s.actor.ID {
-				return &scheduling.Error{Status: 403, Condition: scheduling.CondOrganizerChange,
-					Reason: "the ORGANIZER " + p.Value + " is not one of your calendar user addresses"}
-			}
-			return nil
+			return p
 		}
 	}
 	return nil
+}
+
+// hasOtherAttendee reports whether cal invites anyone but org.
+func hasOtherAttendee(cal *goical.Calendar, org string) bool {
+	o := backend.NormalizeEmail(org)
+	for _, c := range cal.Children {
+		for _, p := range c.Props["ATTENDEE"] {
+			if backend.NormalizeEmail(p.Value) != o {
+				return true
+			}
+		}
+	}
+	return false
 }

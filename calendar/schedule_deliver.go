@@ -1,9 +1,11 @@
 package calendar
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strings"
 
 	goical "github.com/emersion/go-ical"
 
@@ -214,10 +216,15 @@ func schedUID(cal *goical.Calendar) string {
 	return ""
 }
 
-// toInbox puts an iTIP message in p's scheduling inbox (RFC 6638 §4.1):
-// one resource per UID, replaced by later messages, so that clients
-// polling the inbox see the latest state of each meeting. The message
-// carries METHOD, so it is stored as is, without the calendar checks.
+// toInbox puts an iTIP message in p's scheduling inbox (RFC 6638 §4.1),
+// as a resource of its own: each organizer change that affects an
+// attendee, and each answer, is a message the client sees and may act
+// on, never overwritten by the next one (Apple's Calendar Server does the
+// same). The message carries METHOD, so it is stored as is, without the
+// calendar checks. An inbox is no calendar collection: RFC 4791 §5.3.2.1's
+// one-resource-per-UID does not apply to it, but the store keys objects by
+// UID per collection, so the index UID of a message is its resource name
+// (unique in the inbox), the text keeping the meeting's UID.
 func (s *scheduler) toInbox(p *backend.Principal, m *scheduling.Message, data []byte) error {
 	cals, err := s.calendarsOf(p)
 	if err != nil {
@@ -225,7 +232,8 @@ func (s *scheduler) toInbox(p *backend.Principal, m *scheduling.Message, data []
 	}
 	for _, inbox := range cals {
 		if inbox.URI == Inbox {
-			s.write(p, inbox, &backend.Object{URI: ResourceName(m.UID), UID: m.UID, Component: schedComponent(m.Calendar),
+			name := inboxName(m.UID)
+			s.write(p, inbox, &backend.Object{URI: name, UID: name, Component: schedComponent(m.Calendar),
 				Data: data, Index: backend.ObjectIndex{Sequence: m.Sequence}})
 			return nil
 		}
@@ -233,9 +241,18 @@ func (s *scheduler) toInbox(p *backend.Principal, m *scheduling.Message, data []
 	return nil
 }
 
+// inboxName names a new inbox message about uid: the name of the
+// meeting's copy with a random suffix, so that messages about one meeting
+// sort together.
+func inboxName(uid string) string {
+	var b [6]byte
+	rand.Read(b[:])
+	return strings.TrimSuffix(ResourceName(uid), ".ics") + "-" + hex.EncodeToString(b[:]) + ".ics"
+}
+
 // deliverLocal applies a REQUEST or CANCEL to a local user's copy (RFC
-// 5546 §3.2.2, §3.2.5; a new copy starts NEEDS-ACTION) and leaves the
-// message in their inbox. The organizer changed the copy: new Schedule-Tag.
+// 5546 §3.2.2, §3.2.5; a new copy starts NEEDS-ACTION, a cancelled one
+// stays STATUS:CANCELLED) and leaves the message in their inbox. The organizer changed the copy: new Schedule-Tag.
 func (s *scheduler) deliverLocal(p *backend.Principal, rcpt string, m *scheduling.Message, data []byte) (string, error) {
 	existing, cal, err := s.findCopy(p, m.UID)
 	if err != nil {
@@ -259,14 +276,10 @@ func (s *scheduler) deliverLocal(p *backend.Principal, rcpt string, m *schedulin
 			return scheduling.StatusNoScheduling, nil
 		}
 	case "CANCEL":
+		// The copy stays, STATUS:CANCELLED, for the attendee to see
+		// and delete (ApplyCancel).
 		out, err := scheduling.ApplyCancel(cur, m.Calendar)
-		switch {
-		case err != nil || existing == nil:
-		case out == nil:
-			if err := s.deleteCopy(p, cal, existing.URI); err != nil {
-				return "", err
-			}
-		default:
+		if err == nil && out != nil {
 			if _, err := s.storeCopy(p, existing, cal, out, newScheduleTag()); err != nil {
 				return "", err
 			}

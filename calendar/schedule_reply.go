@@ -10,13 +10,16 @@ import (
 )
 
 // deliverReply records an attendee's REPLY in the local organizer's copy
-// (RFC 5546 §3.2.3, RFC 6638 §3.2.2). A reply repeating the recorded
-// answer changes nothing (Thunderbird re-sends). PARTSTAT-only changes
-// keep the organizer's Schedule-Tag (RFC 6638 §3.2.10). A REPLY from
-// someone the organizer's copy does not invite (removed meanwhile, or
-// never invited) is refused with 3.7 on the attendee's ORGANIZER: the
-// attendee's own copy is still theirs to keep, the organizer's is not
-// touched (RFC 5546 §3.6).
+// (RFC 5546 §3.2.3, RFC 6638 §3.2.2) and returns the SCHEDULE-STATUS for
+// the attendee's ORGANIZER: 1.2 (delivered) once the organizer's copy
+// shows the answer. A reply repeating the recorded answer changes nothing
+// (Thunderbird re-sends) and is delivered all the same. PARTSTAT-only
+// changes keep the organizer's Schedule-Tag (RFC 6638 §3.2.10). A REPLY
+// from someone the organizer's copy does not invite (removed meanwhile,
+// or never invited) is refused with 3.7 and one older than the
+// organizer's copy with 5.1, and logged: the attendee's own copy is
+// still theirs to keep, the organizer's is not touched (RFC 5546 §3.6),
+// and the attendee is never told it arrived.
 func (s *scheduler) deliverReply(org *backend.Principal, m *scheduling.Message, data []byte) (string, error) {
 	existing, cal, err := s.findCopy(org, m.UID)
 	if err != nil {
@@ -37,9 +40,10 @@ func (s *scheduler) deliverReply(org *backend.Principal, m *scheduling.Message, 
 	case errors.As(err, &na):
 		return scheduling.StatusInvalidUser, nil
 	case err != nil:
+		s.svc.logger.WarnContext(s.ctx, "scheduling reply not applied", "uid", m.UID, "from", m.Originator, "error", err)
 		return scheduling.StatusFailed, nil
 	case !changed:
-		return scheduling.StatusSuccess, nil
+		return scheduling.StatusDelivered, nil
 	}
 	if _, err := s.storeCopy(org, existing, cal, out, existing.Index.ScheduleTag); err != nil {
 		return "", err
@@ -47,7 +51,7 @@ func (s *scheduler) deliverReply(org *backend.Principal, m *scheduling.Message, 
 	if err := s.toInbox(org, m, data); err != nil {
 		return "", err
 	}
-	return scheduling.StatusSuccess, s.refresh(org, out)
+	return scheduling.StatusDelivered, s.refresh(org, out)
 }
 
 // refresh brings the other participants' copies up to date with the

@@ -36,7 +36,8 @@ func roomPolicy(p *backend.Principal) scheduling.Policy {
 // room's copy is updated, its decision applied (RFC 5546 §3.2.3, one
 // answer per occurrence when only some conflict) and its REPLY applied to
 // the organizer's object sr.Object before that is stored. It returns the
-// SCHEDULE-STATUS and the REPLYs that changed the organizer's object.
+// SCHEDULE-STATUS (1.2: delivered, answered or not; 2.0 is no delivery
+// code, RFC 6638 §3.2.9) and the REPLYs that changed the organizer's object.
 func (s *scheduler) bookRoom(sender, room *backend.Principal, rcpt string, m *scheduling.Message, data []byte,
 	sr *scheduling.Result) (string, []*goical.Calendar, error) {
 	if err := s.tx.LockPrincipal(s.ctx, room.ID); err != nil {
@@ -72,6 +73,7 @@ func (s *scheduler) bookRoom(sender, room *backend.Principal, rcpt string, m *sc
 	if err != nil {
 		return scheduling.StatusFailed, nil, nil
 	}
+	answers := s.roomAnswer(sr, rr, rcpt, m.Originator, d.PartStat != "NEEDS-ACTION")
 	if _, err := s.storeCopy(room, existing, cal, rr.Object, newScheduleTag()); err != nil {
 		return "", nil, err
 	}
@@ -79,7 +81,7 @@ func (s *scheduler) bookRoom(sender, room *backend.Principal, rcpt string, m *sc
 	if err := s.toInbox(room, m, data); err != nil {
 		return "", nil, err
 	}
-	var answers []*goical.Calendar
+	// The organizer's inbox gets the REPLY of what changed, with the reason.
 	for _, reply := range rr.Messages {
 		if reply.Method != "REPLY" {
 			continue
@@ -87,18 +89,46 @@ func (s *scheduler) bookRoom(sender, room *backend.Principal, rcpt string, m *sc
 		if d.Reason != "" {
 			explain(reply.Calendar, d.Reason)
 		}
-		if out, ok, err := scheduling.ApplyReply(sr.Object, reply.Calendar); err == nil && ok {
-			sr.Object = out
-			answers = append(answers, reply.Calendar)
-		}
 		if err := s.toInbox(sender, reply, ical.EncodeText(reply.Calendar)); err != nil {
 			return "", nil, err
 		}
 	}
-	if d.PartStat == "NEEDS-ACTION" {
-		return scheduling.StatusDelivered, answers, nil
+	return scheduling.StatusDelivered, answers, nil
+}
+
+// roomAnswer records the room's answer in the organizer's object
+// sr.Object before it is stored: when the room decided (auto), its whole
+// answer, every component of its copy rr.Object, not only the
+// occurrences whose PARTSTAT the decision changed, so that a re-invitation
+// whose master the organizer's client reset to NEEDS-ACTION shows the room's
+// ACCEPTED again. The room's copy then records on its ORGANIZER that the
+// answer was delivered (1.2, RFC 6638 §3.2.9). It returns the answers that
+// changed sr.Object, for the messages to the other attendees.
+func (s *scheduler) roomAnswer(sr, rr *scheduling.Result, rcpt, org string, decided bool) []*goical.Calendar {
+	var replies []*goical.Calendar
+	if decided {
+		if a := scheduling.Answer(rr.Object, rcpt, s.now); a != nil {
+			replies = append(replies, a.Calendar)
+		}
+	} else {
+		for _, reply := range rr.Messages {
+			if reply.Method == "REPLY" {
+				replies = append(replies, reply.Calendar)
+			}
+		}
 	}
-	return scheduling.StatusSuccess, answers, nil
+	var answers []*goical.Calendar
+	for _, reply := range replies {
+		out, ok, err := scheduling.ApplyReply(sr.Object, reply)
+		if err == nil {
+			rr.SetScheduleStatus(org, scheduling.StatusDelivered)
+		}
+		if err == nil && ok {
+			sr.Object = out
+			answers = append(answers, reply)
+		}
+	}
+	return answers
 }
 
 // requested lists the occurrences the room is asked for: the event

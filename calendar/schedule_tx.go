@@ -137,19 +137,6 @@ func (s *scheduler) forget(p *backend.Principal, calID int64, uri string) []*bac
 	return objs
 }
 
-// deleteCopy deletes p's copy uri of collection c, after the writes
-// queued so far, so that the collection's history keeps their order.
-func (s *scheduler) deleteCopy(p *backend.Principal, c *backend.Calendar, uri string) error {
-	if _, err := s.flush(); err != nil {
-		return err
-	}
-	if _, err := s.tx.DeleteObject(s.ctx, c.ID, uri, ""); err != nil {
-		return err
-	}
-	s.forget(p, c.ID, uri)
-	return nil
-}
-
 // flush sends the queued writes, then last the given requests (the
 // actor's own object), in one TxStore.PutObjects, and returns the
 // results of the last ones.

@@ -400,8 +400,9 @@ func wantPartstats(t *testing.T, label string, c *ical.Component, raw string, wa
 }
 
 // wantScheduleStatus fails unless the ATTENDEE addr in the organizer's copy
-// carries a SCHEDULE-STATUS telling of a delivery (1.x pending/delivered
-// or 2.x success, RFC 6638 §3.2.9).
+// carries a SCHEDULE-STATUS telling of a delivery: 1.x pending, sent or
+// delivered. Only delivery codes belong there (RFC 6638 §3.2.9, §7.3);
+// 2.0 is an iTIP REQUEST-STATUS, never a SCHEDULE-STATUS.
 func wantScheduleStatus(t *testing.T, label string, c *ical.Component, raw, addr string) {
 	t.Helper()
 	p := schedAttendee(c, addr)
@@ -414,8 +415,8 @@ func wantScheduleStatus(t *testing.T, label string, c *ical.Component, raw, addr
 		t.Errorf("%s: ATTENDEE %s has no SCHEDULE-STATUS (RFC 6638 §3.2.9, §7.3: the server adds it for each attendee it scheduled)\n%s", label, addr, raw)
 		return
 	}
-	if !strings.HasPrefix(st, "1.") && !strings.HasPrefix(st, "2.") {
-		t.Errorf("%s: ATTENDEE %s has SCHEDULE-STATUS %s, want 1.x or 2.x (delivered)\n%s", label, addr, st, raw)
+	if !strings.HasPrefix(st, "1.") {
+		t.Errorf("%s: ATTENDEE %s has SCHEDULE-STATUS %s, want a delivery code 1.x (RFC 6638 §3.2.9)\n%s", label, addr, st, raw)
 	}
 }
 
@@ -745,6 +746,10 @@ func TestSchedulingScenario(t *testing.T) {
 					before.schedTag, a.schedTag)
 			}
 			wantInboxMessage(t, srv, "alice", sc.uid, "REPLY")
+			b = sc.mustCopy(t, "bob")
+			if o := schedMaster(b.cal).Props.Get(ical.PropOrganizer); o == nil || o.Params.Get("SCHEDULE-STATUS") != "1.2" {
+				t.Errorf("bob's copy: the ORGANIZER does not say his REPLY was delivered (SCHEDULE-STATUS 1.2, RFC 6638 §3.2.9)\n%s", b.raw)
+			}
 			c := sc.mustCopy(t, "carol")
 			wantPartstats(t, "carol's copy after bob accepted", schedMaster(c.cal), c.raw, map[string]string{bob: "ACCEPTED"})
 			sc.roomBusy(t, "after bob accepted", allBusy())
@@ -869,13 +874,20 @@ func TestSchedulingScenario(t *testing.T) {
 				t.Fatalf("alice's DELETE of the series was refused:\n%s", schedExchange(rq, r))
 			}
 			for _, u := range []string{"bob", "carol"} {
-				if c := sc.copyOf(t, u); c != nil {
-					m := schedMaster(c.cal)
-					if m == nil || m.Props.Get(ical.PropStatus) == nil || !strings.EqualFold(m.Props.Get(ical.PropStatus).Value, "CANCELLED") {
-						t.Errorf("%s's copy survived the organizer's DELETE and is not STATUS:CANCELLED (RFC 6638 §3.2.1: the organizer's DELETE sends CANCEL)\n%s", u, c.raw)
-					}
+				// Kept, cancelled, for people to see (issue 11; as Apple's
+				// Calendar Server, Exchange and Google do).
+				c := sc.mustCopy(t, u)
+				m := schedMaster(c.cal)
+				if m == nil || m.Props.Get(ical.PropStatus) == nil || !strings.EqualFold(m.Props.Get(ical.PropStatus).Value, "CANCELLED") {
+					t.Errorf("%s's copy is not STATUS:CANCELLED after the organizer's DELETE (RFC 6638 §3.2.1: the organizer's DELETE sends CANCEL)\n%s", u, c.raw)
 				}
 				wantInboxMessage(t, srv, u, sc.uid, "CANCEL")
+			}
+			// bob deletes the cancelled meeting: no answer goes to anyone.
+			cancelled := sc.mustCopy(t, "bob")
+			drq := request{method: http.MethodDelete, path: cancelled.path, user: "bob"}
+			if r := srv.do(t, drq); r.Status != http.StatusNoContent {
+				t.Errorf("bob cannot delete the cancelled meeting:\n%s", schedExchange(drq, r))
 			}
 			sc.roomBusy(t, "after the series was cancelled", nil)
 

@@ -2,6 +2,7 @@ package scheduling
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	goical "github.com/emersion/go-ical"
@@ -57,6 +58,7 @@ func attendeeProcess(res *Result, oldS, newS *compSet, me string, opts Options) 
 	if err != nil {
 		return err
 	}
+	r.keepSequence()
 	if force && len(keys) == 0 {
 		keys = map[string]string{"": ""}
 	}
@@ -85,6 +87,26 @@ func (r *attRun) keepStatus() bool {
 		}
 	}
 	return force
+}
+
+// keepSequence puts back the SEQUENCE of the stored copy on every
+// component the attendee wrote: SEQUENCE is the organizer's (RFC 5546
+// §2.1.4), the server knows it, and clients often send an older one or
+// none. The REPLY then carries the sequence the organizer's copy has, so
+// that it is not dropped as stale (RFC 5546 §2.1.5), nor are the
+// attendee's later answers.
+func (r *attRun) keepSequence() {
+	for _, k := range r.newS.keys {
+		n, o := r.newS.byKey[k], r.at(r.oldS, k)
+		if o == nil {
+			continue
+		}
+		if p := o.Props.Get("SEQUENCE"); p != nil {
+			setValue(n, "SEQUENCE", strconv.Itoa(sequence(o)))
+		} else {
+			n.Props.Del("SEQUENCE")
+		}
+	}
 }
 
 // check compares every occurrence of the two versions and returns the

@@ -1,6 +1,9 @@
 package scheduling
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // CalDAV preconditions (RFC 6638 §3.2.4.x, RFC 4791 §5.3.2) an *Error maps
 // to. Each is the local name of an element in the CALDAV:
@@ -64,3 +67,7 @@ type MessageError struct {
 
 // Error formats the reason for logs.
 func (e *MessageError) Error() string { return "scheduling: invalid iTIP message: " + e.Reason }
+
+// ErrStaleReply is a REPLY older than the organizer's copy (a lower
+// SEQUENCE, RFC 5546 §2.1.5): nothing of it applies.
+var ErrStaleReply = errors.New("scheduling: the REPLY is older than the organizer's copy")

@@ -53,13 +53,15 @@ func occurrence(s *compSet, k string, rid goical.Prop, add bool) *goical.Compone
 // organizer's copy and returns the updated copy (organizerCopy itself is
 // not modified). A reply for one occurrence updates its override, which
 // is created from the master when there is none yet. The attendee's
-// PARTSTAT is set, RSVP dropped and SCHEDULE-STATUS set to 2.0.
+// PARTSTAT is set and RSVP dropped; its SCHEDULE-STATUS, the outcome of
+// the organizer's last message to it (RFC 6638 §3.2.9), stays as it is.
 //
 // changed is false when the reply only repeats what is recorded (clients
-// such as Thunderbird re-send their answer) or is older than the copy
-// (SEQUENCE lower, RFC 5546 §2.1.5): the caller then need not store
-// anything. A REPLY from someone not invited is a *NotAttendeeError;
-// a malformed one a *MessageError.
+// such as Thunderbird re-send their answer): the caller then need not
+// store anything. A reply of which nothing applies because it is older
+// than the copy (SEQUENCE lower, RFC 5546 §2.1.5) is ErrStaleReply, so
+// that it is never reported as delivered. A REPLY from someone not
+// invited is a *NotAttendeeError; a malformed one a *MessageError.
 func ApplyReply(organizerCopy, reply *goical.Calendar) (*goical.Calendar, bool, error) {
 	rs, err := incoming(reply, "REPLY")
 	if err != nil {
@@ -70,7 +72,7 @@ func ApplyReply(organizerCopy, reply *goical.Calendar) (*goical.Calendar, bool, 
 	if err := sameUID(cs, rs); err != nil {
 		return nil, false, err
 	}
-	changed := false
+	changed, stale := false, false
 	for _, k := range rs.keys {
 		rc := rs.byKey[k]
 		atts := rc.Props["ATTENDEE"]
@@ -95,13 +97,19 @@ func ApplyReply(organizerCopy, reply *goical.Calendar) (*goical.Calendar, bool, 
 		if p == nil {
 			return nil, false, &NotAttendeeError{Address: atts[0].Value}
 		}
-		if sequence(rc) < sequence(target) || partstat(p) == ps {
+		if sequence(rc) < sequence(target) {
+			stale = true
+			continue
+		}
+		if partstat(p) == ps {
 			continue
 		}
 		p.Params.Set("PARTSTAT", ps)
 		p.Params.Del("RSVP")
-		p.Params.Set("SCHEDULE-STATUS", StatusSuccess)
 		changed = true
+	}
+	if stale && !changed {
+		return nil, false, ErrStaleReply
 	}
 	return out, changed, nil
 }
@@ -142,7 +150,10 @@ func ApplyRequest(attendeeCopy, request *goical.Calendar, attendee string) (*goi
 	}
 	addTimezones(out, request)
 	if rs.master != nil {
-		if cs.master != nil && sequence(rs.master) < sequence(cs.master) {
+		// A copy whose whole meeting was cancelled is kept for people to
+		// see (ApplyCancel); an organizer who makes the meeting again
+		// (same UID, a lower SEQUENCE) invites anew.
+		if cs.master != nil && active(cs.master) && sequence(rs.master) < sequence(cs.master) {
 			return out, nil
 		}
 		var kids []*goical.Component
@@ -155,7 +166,7 @@ func ApplyRequest(attendeeCopy, request *goical.Calendar, attendee string) (*goi
 			old := occurrence(cs, k, ridPropIn(rs, k), false)
 			kids = append(kids, merge(cs.cal, old, rs.byKey[k], addr))
 		}
-		out.Children = kids
+		out.Children = append(kids, cancelledKept(cs, rs)...)
 		return out, nil
 	}
 	for _, k := range rs.keys {
@@ -168,6 +179,21 @@ func ApplyRequest(attendeeCopy, request *goical.Calendar, attendee string) (*goi
 		replaceComp(cs, k, n)
 	}
 	return out, nil
+}
+
+// cancelledKept returns the cancelled overrides of the copy cs that a
+// REQUEST of the series rs excludes (EXDATE) without carrying them: an
+// occurrence the organizer called off stays visible, cancelled, when the
+// series is sent again (see ApplyCancel).
+func cancelledKept(cs, rs *compSet) []*goical.Component {
+	excluded := keySet(listKeys(rs.cal, rs.master, "EXDATE"))
+	var out []*goical.Component
+	for _, k := range cs.keys {
+		if c := cs.byKey[k]; k != "" && !active(c) && rs.byKey[k] == nil && excluded[k] {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // merge is the organizer's component rc with the attendee's own data
@@ -221,11 +247,13 @@ func addTimezones(cal, msg *goical.Calendar) {
 }
 
 // ApplyCancel returns the attendee's copy after an incoming CANCEL (RFC
-// 5546 §3.2.5). It returns nil when the whole series is cancelled, or when
-// nothing remains of the copy: the caller deletes the resource. A CANCEL
-// of occurrences turns each into a STATUS:CANCELLED override, so the
-// attendee still sees what was called off. A CANCEL older than the copy
-// (lower SEQUENCE) is ignored. attendeeCopy is not modified.
+// 5546 §3.2.5). The copy is kept, marked STATUS:CANCELLED: every component
+// when the series is cancelled, a STATUS:CANCELLED override for each
+// occurrence cancelled. People see what was called off, as in Apple's
+// Calendar Server, Exchange and Google; a cancelled occurrence is not busy
+// time, and the attendee may delete the copy without answering. A CANCEL
+// older than the copy (lower SEQUENCE) is ignored. It returns nil only
+// when there is no copy. attendeeCopy is not modified.
 func ApplyCancel(attendeeCopy, cancel *goical.Calendar) (*goical.Calendar, error) {
 	rs, err := incoming(cancel, "CANCEL")
 	if err != nil || attendeeCopy == nil {
@@ -240,25 +268,34 @@ func ApplyCancel(attendeeCopy, cancel *goical.Calendar) (*goical.Calendar, error
 		if cs.master != nil && sequence(rs.master) < sequence(cs.master) {
 			return out, nil
 		}
-		return nil, nil
+		for _, k := range cs.keys {
+			cancelComp(cs.byKey[k], sequence(rs.master))
+		}
+		return out, nil
 	}
 	for _, k := range rs.keys {
 		rc := rs.byKey[k]
 		existing := cs.byKey[k] != nil
 		c := occurrence(cs, k, ridPropIn(rs, k), true)
+		if c == nil && cs.master != nil {
+			// Already excluded: the series with its EXDATE came first
+			// (rooms are served before the CANCELs). Shown all the same.
+			c = derive(cs.cal, cs.master, ridPropIn(rs, k))
+			replaceComp(cs, k, c)
+		}
 		if c == nil || existing && sequence(rc) < sequence(c) {
 			continue
 		}
-		setValue(c, "STATUS", "CANCELLED")
-		setValue(c, "SEQUENCE", strconv.Itoa(sequence(rc)))
-	}
-	if cs.master == nil {
-		for _, k := range cs.keys {
-			if active(cs.byKey[k]) {
-				return out, nil
-			}
-		}
-		return nil, nil
+		cancelComp(c, sequence(rc))
 	}
 	return out, nil
+}
+
+// cancelComp marks c cancelled by a CANCEL of sequence seq; a component
+// already newer keeps its SEQUENCE.
+func cancelComp(c *goical.Component, seq int) {
+	setValue(c, "STATUS", "CANCELLED")
+	if seq > sequence(c) {
+		setValue(c, "SEQUENCE", strconv.Itoa(seq))
+	}
 }

@@ -113,7 +113,7 @@ func (o *outbox) messages() []*Message {
 // does not carry leaves it as it is. Like every message, m keeps no
 // SCHEDULE-* parameter (RFC 6638 §7).
 func (m *Message) AddAnswer(reply *goical.Calendar) bool {
-	out, changed, err := ApplyReply(m.Calendar, reply)
+	out, changed, err := ApplyReply(m.Calendar, answerFor(m.Calendar, reply))
 	if err != nil || !changed {
 		return false
 	}
@@ -124,4 +124,24 @@ func (m *Message) AddAnswer(reply *goical.Calendar) bool {
 	}
 	m.Calendar = out
 	return true
+}
+
+// answerFor keeps of reply the components about occurrences msg carries:
+// its overrides, or any occurrence when it carries the master. A room's
+// whole answer (Answer) thus reaches a REQUEST of one occurrence too.
+func answerFor(msg, reply *goical.Calendar) *goical.Calendar {
+	ms, rs := components(msg), components(reply)
+	out := &goical.Calendar{Component: goical.NewComponent(reply.Name)}
+	out.Props = reply.Props
+	for _, c := range reply.Children {
+		if !isScheduling(c.Name) {
+			out.Children = append(out.Children, c)
+		}
+	}
+	for _, k := range rs.keys {
+		if ms.master != nil || ms.byKey[k] != nil {
+			out.Children = append(out.Children, rs.byKey[k])
+		}
+	}
+	return out
 }

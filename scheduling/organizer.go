@@ -126,9 +126,12 @@ func (r *orgRun) in(s *compSet, k, addr string) bool {
 }
 
 // changedFor reports whether occurrence k looks different to its
-// attendees: any organizer-owned property, or the attendee list. Other
-// attendees' PARTSTATs are not news. Added EXDATEs on the master are
-// sent as per-occurrence CANCELs instead (RFC 5546 §3.2.5).
+// attendees: any organizer-owned property, the attendee list, or a higher
+// SEQUENCE (RFC 5546 §2.1.4: a new revision the attendees must hold, or
+// their answers to it are stale, §2.1.5; the organizer's client may bump
+// it to ask everyone again). Other attendees' PARTSTATs are not news.
+// Added EXDATEs on the master are sent as per-occurrence CANCELs too
+// (RFC 5546 §3.2.5).
 func (r *orgRun) changedFor(k string) bool {
 	if v, ok := r.changed[k]; ok {
 		return v
@@ -136,7 +139,7 @@ func (r *orgRun) changedFor(k string) bool {
 	o, n := r.at(r.oldS, k), r.at(r.newS, k)
 	skip := func(name string) bool { return k == "" && name == "EXDATE" }
 	v := len(changedNames(canon(r.oldS.cal, o, skip), canon(r.newS.cal, n, skip))) > 0 ||
-		attendeeList(o) != attendeeList(n)
+		attendeeList(o) != attendeeList(n) || o != nil && n != nil && sequence(n) > sequence(o)
 	r.changed[k] = v
 	return v
 }

@@ -55,12 +55,13 @@ type Result struct {
 	Messages []*Message
 }
 
-// SCHEDULE-STATUS values (RFC 6638 §3.2.9, RFC 5546 §3.6).
+// SCHEDULE-STATUS values (RFC 6638 §3.2.9, RFC 5546 §3.6). Only these
+// delivery codes are written: 2.0 ("processed") is a REQUEST-STATUS of
+// iTIP answers and never a SCHEDULE-STATUS (RFC 6638 §7.3).
 const (
 	StatusPending      = "1.0" // delivery queued, not yet attempted
 	StatusSent         = "1.1" // handed to a transport (iMIP)
-	StatusDelivered    = "1.2" // put in the recipient's inbox
-	StatusSuccess      = "2.0" // processed (set by ApplyReply)
+	StatusDelivered    = "1.2" // put in the recipient's inbox (and calendar)
 	StatusInvalidUser  = "3.7" // the recipient is not a calendar user
 	StatusNoPrivilege  = "3.8" // the recipient refused scheduling by the actor
 	StatusFailed       = "5.1" // delivery failed

@@ -2,6 +2,7 @@ package scheduling
 
 import (
 	"sort"
+	"time"
 
 	goical "github.com/emersion/go-ical"
 )
@@ -69,4 +70,32 @@ func (r *attRun) replyDeleted(res *Result) {
 		}
 	}
 	r.reply(res, keys)
+}
+
+// Answer is the REPLY of the attendee addr stating its PARTSTAT in every component
+// of its copy that invites it (RFC 5546 §3.2.3), changed or not: the whole
+// answer of a room or resource that decided on its own, to record in the
+// organizer's copy, which must show every instance's answer as the write
+// returns. nil when the copy invites addr nowhere.
+func Answer(attendeeCopy *goical.Calendar, addr string, now time.Time) *Message {
+	s := components(attendeeCopy)
+	first := s.first()
+	if first == nil || first.Props.Get("ORGANIZER") == nil {
+		return nil
+	}
+	r := &attRun{orgRun: orgRun{oldS: s, newS: s, opts: Options{Now: now},
+		derived: map[*compSet]map[string]*goical.Component{}}, me: normAddr(addr)}
+	r.org = first.Props.Get("ORGANIZER").Value
+	keys := map[string]string{}
+	for _, k := range s.keys {
+		if p := attendee(s.byKey[k], r.me); p != nil {
+			keys[k] = partstat(p)
+		}
+	}
+	res := &Result{}
+	r.reply(res, keys)
+	if len(res.Messages) == 0 {
+		return nil
+	}
+	return res.Messages[0]
 }

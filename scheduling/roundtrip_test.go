@@ -126,3 +126,31 @@ func TestAddAnswer(t *testing.T) {
 		t.Error("adding the same answer again reported a change")
 	}
 }
+
+// TestAddWholeAnswerToOneOccurrence: a room's whole answer (Answer: the
+// series and an override) reaches a REQUEST that carries only that
+// override: its PARTSTAT is added there, the series part is left out.
+func TestAddWholeAnswerToOneOccurrence(t *testing.T) {
+	ev := scenarioCal(t, "room-conflict-one-occurrence", "event.ics")
+	room := "mailto:room1@example.com"
+	ins, err := ical.Expand(ev, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), ical.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := []backend.InstanceRef{{Start: time.Date(2024, 1, 15, 9, 30, 0, 0, time.UTC), End: time.Date(2024, 1, 15, 10, 30, 0, 0, time.UTC), BusyType: "BUSY"}}
+	roomCopy := RoomDecision(ins, busy, Policy{}, 0, 2).Apply(ev, room)
+	whole := Answer(roomCopy, room, testNow)
+	if whole == nil || len(components(whole.Calendar).keys) != 2 {
+		t.Fatalf("the room's whole answer: %+v", whole)
+	}
+	// A REQUEST of the one occurrence only, as sent to an attendee of it.
+	one := newMessage(ev, "REQUEST", "mailto:alice@example.com")
+	one.add(occurrence(components(cloneCal(ev)), "20240115T090000Z", ridProp("20240115T090000Z"), false), testNow)
+	if !one.AddAnswer(whole.Calendar) {
+		t.Fatalf("the whole answer did not reach the REQUEST of one occurrence:\n%s", ical.EncodeText(one.Calendar))
+	}
+	checkCal(t, "invitation", reparse(t, one.Calendar), [][]string{
+		{"count", "1"},
+		{"param", "20240115T090000Z", "ATTENDEE", room, "PARTSTAT", "DECLINED"},
+	})
+}

@@ -35,7 +35,7 @@ func TestScenarios(t *testing.T) {
 }
 
 // wantError checks err against meta "error": a CALDAV condition,
-// "not-attendee" or "message"; it reports whether an error was expected.
+// "not-attendee", "message" or "stale"; it reports whether an error was expected.
 func wantError(t *testing.T, sc scenario, err error) bool {
 	t.Helper()
 	want := sc.meta["error"]
@@ -50,9 +50,10 @@ func wantError(t *testing.T, sc scenario, err error) bool {
 	case err == nil:
 		t.Fatalf("want error %s, got none", want)
 	case want == "not-attendee" && !errors.As(err, &na),
-		want == "message" && !errors.As(err, &me):
+		want == "message" && !errors.As(err, &me),
+		want == "stale" && !errors.Is(err, ErrStaleReply):
 		t.Fatalf("want %s error, got %v", want, err)
-	case want != "not-attendee" && want != "message":
+	case want != "not-attendee" && want != "message" && want != "stale":
 		if !errors.As(err, &se) || se.Condition != want || se.Status != 403 {
 			t.Fatalf("want precondition %s, got %v", want, err)
 		}
