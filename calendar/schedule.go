@@ -66,6 +66,7 @@ type scheduler struct {
 	dir   map[string]*backend.Principal // normalized address → principal (nil: not on this server)
 	actor *backend.Principal
 	st    txState // what the transaction read and has yet to write (schedule_tx.go)
+	mail  mailed  // the messages queued for mail (mailout.go)
 }
 
 // newScheduler resolves every address of the given objects, in one
