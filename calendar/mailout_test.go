@@ -2,6 +2,7 @@ package calendar_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -72,5 +73,72 @@ func TestQueuedMailIsLinear(t *testing.T) {
 			t.Errorf("queued bytes grew from %d to %d for ten times the attendees", small, big)
 		}
 		t.Logf("queued bytes: %v", sizes)
+	})
+}
+
+// cancellingStore ends the request's context once a scheduling
+// transaction has read the stored object, as a client that goes away or
+// a request deadline would, and counts the writes asked for afterwards.
+type cancellingStore struct {
+	backend.Store
+	cancel func()
+	writes int
+}
+
+func (s *cancellingStore) Update(ctx context.Context, fn func(tx backend.TxStore) error) error {
+	return s.Store.Update(ctx, func(tx backend.TxStore) error { return fn(&cancellingTx{TxStore: tx, s: s}) })
+}
+
+type cancellingTx struct {
+	backend.TxStore
+	s *cancellingStore
+}
+
+func (t *cancellingTx) Object(ctx context.Context, calID int64, uri string) (*backend.Object, error) {
+	o, err := t.TxStore.Object(context.WithoutCancel(ctx), calID, uri)
+	t.s.cancel()
+	return o, err
+}
+
+func (t *cancellingTx) QueueMail(ctx context.Context, m *backend.OutboundMessage, rcpts []string) error {
+	t.s.writes++
+	return t.TxStore.QueueMail(ctx, m, rcpts)
+}
+
+func (t *cancellingTx) QueueMessage(ctx context.Context, m *backend.OutboundMessage) error {
+	t.s.writes++
+	return t.TxStore.QueueMessage(ctx, m)
+}
+
+func (t *cancellingTx) PutObjects(ctx context.Context, reqs []*backend.PutObjectRequest) ([]*backend.PutObjectResult, error) {
+	t.s.writes++
+	return t.TxStore.PutObjects(ctx, reqs)
+}
+
+// TestSchedulingStopsWithTheRequest: when the request's context ends
+// during implicit scheduling, the deliveries stop at the next recipient:
+// no copy, inbox message or mail is even prepared for the store, and
+// nothing is written.
+func TestSchedulingStopsWithTheRequest(t *testing.T) {
+	teststores.Each(t, func(t *testing.T, open teststores.Opener) {
+		f := newFixture(t, open)
+		c := f.calendar("calendar")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		s := &cancellingStore{Store: f.store, cancel: cancel}
+		svc := calendar.New(s, calendar.Options{})
+		_, err := svc.Put(ctx, &calendar.PutRequest{Owner: f.alice, Calendar: c, URI: "m.ics", Data: []byte(meeting("m", 50, 0))})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Put after the request ended: %v, want context.Canceled", err)
+		}
+		if s.writes != 0 {
+			t.Errorf("%d writes were sent to the store after the request ended", s.writes)
+		}
+		if objs, _ := f.store.ListObjects(context.Background(), c.ID, nil); len(objs) != 0 {
+			t.Errorf("%d objects stored", len(objs))
+		}
+		if msgs, _ := f.store.OutboundMessages(context.Background(), f.alice.ID); len(msgs) != 0 {
+			t.Errorf("%d messages queued", len(msgs))
+		}
 	})
 }

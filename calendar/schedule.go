@@ -130,6 +130,9 @@ func (s *scheduler) resolve(addrs []string) error {
 // Principals are read outside the transaction, which is safe: they are
 // not written by scheduling.
 func (s *scheduler) lookup(addr string) (*backend.Principal, error) {
+	if err := s.ctx.Err(); err != nil {
+		return nil, err // the request ended: no more deliveries
+	}
 	key := backend.NormalizeEmail(addr)
 	if p, ok := s.dir[key]; ok {
 		return p, nil
