@@ -62,3 +62,26 @@ type Attempt struct {
 	NextAttemptAt time.Time
 	Error         string // the failure, "" when sent
 }
+
+// BodyIDs lists the distinct BodyIDs of msgs, for a store to read the
+// shared texts once each (SetBodies).
+func BodyIDs(msgs []*OutboundMessage) []int64 {
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, m := range msgs {
+		if !seen[m.BodyID] {
+			seen[m.BodyID] = true
+			ids = append(ids, m.BodyID)
+		}
+	}
+	return ids
+}
+
+// SetBodies gives each message the text of its BodyID: messages queued
+// together share one slice, so reading a batch of them holds each text
+// once.
+func SetBodies(msgs []*OutboundMessage, bodies map[int64][]byte) {
+	for _, m := range msgs {
+		m.Data = bodies[m.BodyID]
+	}
+}

@@ -19,8 +19,17 @@ type TxStore interface {
 	// processes: two invitations of one room cannot both see it free.
 	LockPrincipal(ctx context.Context, principalID int64) error
 	// QueueMessage records an iTIP message for a recipient outside the
-	// server, to be mailed (iMIP) after commit (see MailQueue).
+	// server, to be mailed (iMIP) after commit (see MailQueue), and sets
+	// m.ID and m.BodyID. It is QueueMail for m.Recipient alone.
 	QueueMessage(ctx context.Context, m *OutboundMessage) error
+	// QueueMail records one iTIP message for several recipients outside
+	// the server: one queued message per recipient, in their order, each
+	// with its own status, attempts and report, all sharing one stored
+	// copy of m.Data (one BodyID, set in m). An invitation names every
+	// attendee, so one copy per recipient would make the queue grow with
+	// the square of the attendees; shared, it grows with their number.
+	// m.Recipient is not used; no recipients queue nothing.
+	QueueMail(ctx context.Context, m *OutboundMessage, recipients []string) error
 }
 
 // OutboundMessage is an iTIP message waiting to be mailed.
@@ -32,10 +41,14 @@ type OutboundMessage struct {
 	Method      string // REQUEST, REPLY, CANCEL…
 	UID         string
 	Data        []byte // the iCalendar message
-	Status      string // MessagePending, MessageSent or MessageFailed
-	Attempts    int    // tries so far, the one under way included
-	LastError   string
-	CreatedAt   time.Time
+	// BodyID names the stored copy of Data: messages queued together by
+	// QueueMail share it (and, when read together, one Data slice), and
+	// the outbox worker mails them in one SMTP transaction.
+	BodyID    int64
+	Status    string // MessagePending, MessageSent or MessageFailed
+	Attempts  int    // tries so far, the one under way included
+	LastError string
+	CreatedAt time.Time
 	// Set by MailQueue's methods only (zero when read by OutboundMessages):
 	NextAttemptAt time.Time // zero: due at once
 	LastAttemptAt time.Time

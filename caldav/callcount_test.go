@@ -182,6 +182,11 @@ func (t *countedTx) QueueMessage(ctx context.Context, m *backend.OutboundMessage
 	return t.tx.QueueMessage(ctx, m)
 }
 
+func (t *countedTx) QueueMail(ctx context.Context, m *backend.OutboundMessage, recipients []string) error {
+	t.s.count()
+	return t.tx.QueueMail(ctx, m, recipients)
+}
+
 func (t *countedTx) ListObjects(ctx context.Context, calID int64, opts *backend.ListOptions) ([]*backend.Object, error) {
 	t.s.count()
 	return t.tx.ListObjects(ctx, calID, opts)

@@ -153,6 +153,8 @@ func (h *Handler) calendarError(ce *calendar.Error) *Error {
 		de.Status, de.Condition = http.StatusConflict, condNoUIDConflict
 	case calendar.InvalidTimezone:
 		de.Condition = condValidTimezone
+	case calendar.TooManyAttendees:
+		de.Condition = condMaxAttendees
 	case calendar.NotUniqueSchedulingObject:
 		de.Condition = davxml.CalDAVName(scheduling.CondUniqueSchedulingObject)
 	}

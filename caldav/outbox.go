@@ -107,6 +107,12 @@ func (h *Handler) outboxPost(w http.ResponseWriter, r *http.Request, res *resour
 			"the outbox accepts only VFREEBUSY requests (METHOD:REQUEST); this server schedules "+
 				"invitations itself (calendar-auto-schedule): store the event in a calendar with PUT instead")
 	}
+	if n := countComponents(cal, "VFREEBUSY"); n != 1 {
+		// RFC 5546 §3.3.2: a free-busy REQUEST carries one VFREEBUSY.
+		// Answering the first of several would drop the others silently.
+		return conditionf(http.StatusForbidden, condValidCalendarData,
+			"a free-busy request holds exactly one VFREEBUSY component, not %d", n)
+	}
 	q, err := scheduling.ParseFreeBusyRequest(cal)
 	if err != nil {
 		var me *scheduling.MessageError
@@ -388,4 +394,15 @@ func (h *Handler) scheduleDefaultCalendar(ctx context.Context, p *backend.Princi
 		}
 	}
 	return nil, nil
+}
+
+// countComponents counts the top-level components of cal named name.
+func countComponents(cal *goical.Calendar, name string) int {
+	n := 0
+	for _, c := range cal.Children {
+		if c.Name == name {
+			n++
+		}
+	}
+	return n
 }

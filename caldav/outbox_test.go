@@ -273,6 +273,12 @@ func TestOutboxRefusals(t *testing.T) {
 		{"no DTEND", "alice", aliceOut, strings.Replace(ok, "DTEND:"+fbEnd+"\r\n", "", 1), nil,
 			http.StatusForbidden, dx.CalDAVName("valid-scheduling-message")},
 		{"not iCalendar", "alice", aliceOut, "hello", nil, http.StatusBadRequest, dx.CalDAVName("valid-calendar-data")},
+		// RFC 5546 §3.3.2: a free-busy REQUEST holds exactly one VFREEBUSY;
+		// answering the first of two would silently drop the second.
+		{"two VFREEBUSY", "alice", aliceOut, strings.Replace(ok, "END:VCALENDAR",
+			strings.TrimPrefix(fbRequest("mailto:alice@example.com", fbStart, fbEnd, "mailto:carol@example.com"),
+				"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kalends//test//EN\r\nMETHOD:REQUEST\r\n"), 1), nil,
+			http.StatusForbidden, dx.CalDAVName("valid-calendar-data")},
 		{"wrong media type", "alice", aliceOut, ok, []string{"Content-Type", "application/json"},
 			http.StatusUnsupportedMediaType, dx.CalDAVName("supported-calendar-data")},
 		{"a calendar", "alice", alicePath + "calendar/", ok, nil, http.StatusMethodNotAllowed, dx.CalDAVName("supported-collection")},

@@ -71,6 +71,7 @@ func registerCalendarProps() {
 	}})
 	text("max-resource-size", dx.NSCalDAV, func(pc *propCtx) string { return strconv.FormatInt(pc.h.svc.MaxResourceSize(), 10) })
 	text("max-instances", dx.NSCalDAV, func(pc *propCtx) string { return strconv.Itoa(pc.h.svc.MaxInstances()) })
+	text("max-attendees-per-instance", dx.NSCalDAV, func(pc *propCtx) string { return strconv.Itoa(pc.h.svc.MaxAttendees()) })
 	text("min-date-time", dx.NSCalDAV, func(pc *propCtx) string { return minDateTime })
 	text("max-date-time", dx.NSCalDAV, func(pc *propCtx) string { return maxDateTime })
 	register(dx.ICalName("calendar-color"), &propDef{kinds: calendarOnly, hidden: true,

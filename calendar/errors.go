@@ -39,6 +39,9 @@ const (
 	// NotUniqueSchedulingObject: the owner already has a scheduling object
 	// of that UID in another calendar (RFC 6638 §3.2.4.1); Where names it.
 	NotUniqueSchedulingObject
+	// TooManyAttendees: an instance has more ATTENDEEs than allowed
+	// (max-attendees-per-instance).
+	TooManyAttendees
 )
 
 // String is the name of the code: the precondition of RFC 4791 or RFC
@@ -63,6 +66,8 @@ func (c Code) String() string {
 		return "valid-calendar-timezone"
 	case NotUniqueSchedulingObject:
 		return "unique-scheduling-object-resource"
+	case TooManyAttendees:
+		return "max-attendees-per-instance"
 	}
 	return "code-" + strconv.Itoa(int(c))
 }

@@ -23,6 +23,9 @@ func (s *Service) Prepare(c *backend.Calendar, uri string, data []byte) (*backen
 	if err != nil {
 		return nil, nil, icalError(err)
 	}
+	if err := s.checkAttendees(cal); err != nil {
+		return nil, nil, err
+	}
 	opts := s.ExpandOptions(c)
 	// One more than the limit tells "too many" from "exactly the limit".
 	opts.MaxInstances++

@@ -66,6 +66,7 @@ type scheduler struct {
 	dir   map[string]*backend.Principal // normalized address → principal (nil: not on this server)
 	actor *backend.Principal
 	st    txState // what the transaction read and has yet to write (schedule_tx.go)
+	mail  mailed  // the messages queued for mail (mailout.go)
 }
 
 // newScheduler resolves every address of the given objects, in one
@@ -129,6 +130,9 @@ func (s *scheduler) resolve(addrs []string) error {
 // Principals are read outside the transaction, which is safe: they are
 // not written by scheduling.
 func (s *scheduler) lookup(addr string) (*backend.Principal, error) {
+	if err := s.ctx.Err(); err != nil {
+		return nil, err // the request ended: no more deliveries
+	}
 	key := backend.NormalizeEmail(addr)
 	if p, ok := s.dir[key]; ok {
 		return p, nil

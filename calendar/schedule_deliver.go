@@ -107,13 +107,6 @@ func isRoom(p *backend.Principal) bool {
 	return p.Kind == backend.KindRoom || p.Kind == backend.KindResource
 }
 
-// queue records a message for a recipient outside the server; the outbox
-// worker mails it (iMIP, RFC 6047) after commit.
-func (s *scheduler) queue(sender *backend.Principal, m *scheduling.Message, rcpt string, data []byte) error {
-	return s.tx.QueueMessage(s.ctx, &backend.OutboundMessage{PrincipalID: sender.ID, Originator: m.Originator,
-		Recipient: rcpt, Method: m.Method, UID: m.UID, Data: data})
-}
-
 // ResourceName is the name of a delivered copy or inbox message: the UID itself
 // when it is a plain URL segment, as clients name their own resources
 // (python-caldav's accept_invite writes to <calendar>/<UID>.ics and must

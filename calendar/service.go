@@ -28,6 +28,9 @@ type Options struct {
 	// MaxInstances is the most occurrences one object may have (10,000;
 	// CALDAV:max-instances).
 	MaxInstances int
+	// MaxAttendees is the most ATTENDEE properties one instance of an
+	// object may have (1,000; CALDAV:max-attendees-per-instance).
+	MaxAttendees int
 	// Now is the clock (time.Now).
 	Now func() time.Time
 }
@@ -51,6 +54,9 @@ func New(store backend.Store, opts Options) *Service {
 	if opts.MaxInstances <= 0 {
 		opts.MaxInstances = ical.DefaultMaxInstances
 	}
+	if opts.MaxAttendees <= 0 {
+		opts.MaxAttendees = DefaultMaxAttendees
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -65,6 +71,9 @@ func (s *Service) MaxResourceSize() int64 { return s.opts.MaxResourceSize }
 
 // MaxInstances is the most occurrences one object may have.
 func (s *Service) MaxInstances() int { return s.opts.MaxInstances }
+
+// MaxAttendees is the most ATTENDEE properties one instance may have.
+func (s *Service) MaxAttendees() int { return s.opts.MaxAttendees }
 
 // FloatingZone is the zone floating times of a calendar are evaluated in:
 // its calendar-timezone (RFC 4791 §9.9), else UTC.

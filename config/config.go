@@ -14,13 +14,18 @@ import (
 
 // Config is the configuration of a Kalends server.
 type Config struct {
-	Listen          string        // address to serve HTTP on
-	Database        string        // postgres://… for PostgreSQL; a path or sqlite://path for SQLite; "" = kalends.db in DataDir
-	DataDir         string        // where the SQLite file and what the server remembers live; "" = DefaultDataDir
-	BaseURL         string        // public URL prefix, when behind a proxy; "" = derived from requests
-	LogFormat       string        // "text" or "json"
-	LogLevel        string        // debug, info, warn, error
-	MaxResourceSize int64         // largest calendar object accepted, bytes
+	Listen          string // address to serve HTTP on
+	Database        string // postgres://… for PostgreSQL; a path or sqlite://path for SQLite; "" = kalends.db in DataDir
+	DataDir         string // where the SQLite file and what the server remembers live; "" = DefaultDataDir
+	BaseURL         string // public URL prefix, when behind a proxy; "" = derived from requests
+	LogFormat       string // "text" or "json"
+	LogLevel        string // debug, info, warn, error
+	MaxResourceSize int64  // largest calendar object accepted, bytes
+	// MaxAttendees is the most ATTENDEE properties one instance of a
+	// calendar object may have (CALDAV:max-attendees-per-instance, RFC
+	// 4791 §5.2.9): each attendee costs a delivery, so it bounds the
+	// work and the mail one write may cause.
+	MaxAttendees    int
 	ShutdownTimeout time.Duration // how long in-flight requests may finish on SIGINT/SIGTERM
 	SMTP            SMTP          // the relay for iMIP mail; none by default
 	Limits          Limits        // timeouts and bounds against slow or greedy clients
@@ -33,6 +38,7 @@ func Defaults() Config {
 		LogFormat:       "text",
 		LogLevel:        "info",
 		MaxResourceSize: 1 << 20,
+		MaxAttendees:    1000,
 		ShutdownTimeout: 30 * time.Second,
 		Limits:          DefaultLimits(),
 	}
@@ -59,6 +65,12 @@ func (c *Config) Register(fs *flag.FlagSet, getenv func(string) string) {
 		size = v
 	}
 	fs.Int64Var(&c.MaxResourceSize, "max-resource-size", size, "largest calendar object accepted, in bytes ($KALENDS_MAX_RESOURCE_SIZE)")
+	attendees := d.MaxAttendees
+	if v, err := strconv.Atoi(getenv("KALENDS_MAX_ATTENDEES_PER_INSTANCE")); err == nil && v > 0 {
+		attendees = v
+	}
+	fs.IntVar(&c.MaxAttendees, "max-attendees-per-instance", attendees,
+		"most attendees of one event or occurrence ($KALENDS_MAX_ATTENDEES_PER_INSTANCE)")
 	c.ShutdownTimeout = d.ShutdownTimeout
 	c.registerSMTP(fs, getenv)
 	c.registerLimits(fs, getenv)
@@ -89,6 +101,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxResourceSize <= 0 {
 		return fmt.Errorf("config: max resource size must be positive")
+	}
+	if c.MaxAttendees <= 0 {
+		return fmt.Errorf("config: max attendees per instance must be positive")
 	}
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		return fmt.Errorf("config: base URL %q must start with http:// or https://", c.BaseURL)

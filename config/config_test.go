@@ -9,14 +9,16 @@ import (
 )
 
 func TestEnvironmentAndFlags(t *testing.T) {
-	env := map[string]string{"KALENDS_LISTEN": "127.0.0.1:9000", "KALENDS_DATABASE_URL": "postgres://db/x"}
+	env := map[string]string{"KALENDS_LISTEN": "127.0.0.1:9000", "KALENDS_DATABASE_URL": "postgres://db/x",
+		"KALENDS_MAX_ATTENDEES_PER_INSTANCE": "250"}
 	var c Config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	c.Register(fs, func(k string) string { return env[k] })
 	if err := fs.Parse([]string{"-log-format", "json"}); err != nil {
 		t.Fatal(err)
 	}
-	if c.Listen != "127.0.0.1:9000" || c.Database != "postgres://db/x" || c.LogFormat != "json" || !c.IsPostgres() {
+	if c.Listen != "127.0.0.1:9000" || c.Database != "postgres://db/x" || c.LogFormat != "json" || !c.IsPostgres() ||
+		c.MaxAttendees != 250 {
 		t.Fatalf("config = %+v", c)
 	}
 	if err := c.Validate(); err != nil {
@@ -25,8 +27,8 @@ func TestEnvironmentAndFlags(t *testing.T) {
 	// A flag wins over the environment.
 	fs = flag.NewFlagSet("serve", flag.ContinueOnError)
 	c.Register(fs, func(k string) string { return env[k] })
-	fs.Parse([]string{"-database", "sqlite:///tmp/k.db"})
-	if c.IsPostgres() || c.SQLitePath() != "/tmp/k.db" {
+	fs.Parse([]string{"-database", "sqlite:///tmp/k.db", "-max-attendees-per-instance", "40"})
+	if c.IsPostgres() || c.SQLitePath() != "/tmp/k.db" || c.MaxAttendees != 40 {
 		t.Fatalf("flag did not override: %+v", c)
 	}
 }
@@ -36,7 +38,7 @@ func TestDefaultsWork(t *testing.T) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	c.Register(fs, func(string) string { return "" })
 	fs.Parse(nil)
-	if c.Listen != "127.0.0.1:8008" || c.Database != "" || c.DataDir != "" || c.IsPostgres() {
+	if c.Listen != "127.0.0.1:8008" || c.Database != "" || c.DataDir != "" || c.IsPostgres() || c.MaxAttendees != 1000 {
 		t.Fatalf("defaults = %+v", c)
 	}
 	if err := c.Validate(); err != nil {
@@ -48,7 +50,8 @@ func TestValidateRejects(t *testing.T) {
 	for _, c := range []Config{
 		{LogFormat: "xml", LogLevel: "info", Database: "x", MaxResourceSize: 1},
 		{LogFormat: "text", LogLevel: "loud", Database: "x", MaxResourceSize: 1},
-		{LogFormat: "text", LogLevel: "info", Database: "x", MaxResourceSize: 1, BaseURL: "ftp://x"},
+		{LogFormat: "text", LogLevel: "info", Database: "x", MaxResourceSize: 1, MaxAttendees: 1, BaseURL: "ftp://x"},
+		{LogFormat: "text", LogLevel: "info", Database: "x", MaxResourceSize: 1, MaxAttendees: 0},
 	} {
 		if err := c.Validate(); err == nil {
 			t.Errorf("Validate(%+v) = nil, want an error", c)

@@ -2,8 +2,11 @@ package conformance
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
+	"fmt"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -89,6 +92,21 @@ func TestBadInput(t *testing.T) {
 				body:   "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:not-a-date\r\n",
 				header: map[string]string{"Content-Type": "text/calendar"}},
 				condition(http.StatusForbidden, caldavName("valid-calendar-data"))},
+			// RFC 4791 §5.2.9, §5.3.2.1: 4,000 attendees outside the server
+			// would be 4,000 deliveries; refused before any, nothing queued.
+			{"4,000 attendees", request{method: http.MethodPut, path: cal + "huge.ics", user: "alice",
+				body: manyAttendees(4000), header: map[string]string{"Content-Type": "text/calendar"}},
+				func(t *testing.T, r *response) {
+					wantCondition(t, r, http.StatusForbidden, caldavName("max-attendees-per-instance"))
+					ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+					defer cancel()
+					cmd := exec.CommandContext(ctx, kalendsBin, "mail", "list", "--database", srv.database)
+					cmd.Env = kalendsEnv()
+					out, err := cmd.CombinedOutput()
+					if err != nil || strings.Contains(string(out), "elsewhere.example") {
+						t.Errorf("kalends mail list after the refused PUT: %v\n%s", err, out)
+					}
+				}},
 			{"two UIDs in one resource", request{method: http.MethodPut, path: cal + "two.ics", user: "alice",
 				body: twoUIDs(), header: map[string]string{"Content-Type": "text/calendar"}},
 				condition(http.StatusForbidden, caldavName("valid-calendar-object-resource"))},
@@ -249,4 +267,13 @@ DTSTART:20260303T090000Z
 END:VEVENT
 END:VCALENDAR
 `)
+}
+
+// manyAttendees is a meeting of alice with n attendees outside the server.
+func manyAttendees(n int) string {
+	lines := []string{"DTSTART:20260302T090000Z", "DURATION:PT1H", "SUMMARY:All hands", "ORGANIZER:mailto:alice@example.com"}
+	for i := range n {
+		lines = append(lines, fmt.Sprintf("ATTENDEE;RSVP=TRUE:mailto:guest%d@elsewhere.example", i))
+	}
+	return icsEvent("huge@kalends.test", lines...)
 }

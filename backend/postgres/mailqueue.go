@@ -12,7 +12,7 @@ import (
 
 var _ backend.MailQueue = (*Store)(nil)
 
-const messageColumns = `id, principal_id, originator, recipient, method, uid, data, status, attempts, last_error,
+const messageColumns = `id, principal_id, originator, recipient, method, uid, body_id, status, attempts, last_error,
 	created_at, next_attempt_at, last_attempt_at, claimed_until, COALESCE(claim_token, '')`
 
 // ClaimMessages implements backend.MailQueue. FOR UPDATE SKIP LOCKED lets
@@ -32,8 +32,11 @@ func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Dur
 		return nil, fmt.Errorf("postgres: claim messages: %w", err)
 	}
 	out, err := scanMessages(rows)
+	if err != nil {
+		return nil, err
+	}
 	backend.SortMessages(out)
-	return out, err
+	return out, loadBodies(ctx, s.pool, out)
 }
 
 // FinishAttempt implements backend.MailQueue.
@@ -81,7 +84,35 @@ func (s *Store) ListMessages(ctx context.Context, status string, afterID int64, 
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list messages: %w", err)
 	}
-	return scanMessages(rows)
+	out, err := scanMessages(rows)
+	if err != nil {
+		return nil, err
+	}
+	return out, loadBodies(ctx, s.pool, out)
+}
+
+// loadBodies reads the shared texts of msgs (backend.SetBodies) in one
+// query.
+func loadBodies(ctx context.Context, q querier, msgs []*backend.OutboundMessage) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	rows, err := q.Query(ctx, `SELECT id, data FROM outbound_bodies WHERE id = ANY($1)`, backend.BodyIDs(msgs))
+	if err != nil {
+		return fmt.Errorf("postgres: message bodies: %w", err)
+	}
+	defer rows.Close()
+	bodies := map[int64][]byte{}
+	for rows.Next() {
+		var id int64
+		var data string
+		if err := rows.Scan(&id, &data); err != nil {
+			return fmt.Errorf("postgres: message bodies: %w", err)
+		}
+		bodies[id] = []byte(data)
+	}
+	backend.SetBodies(msgs, bodies)
+	return rows.Err()
 }
 
 // RetryMessage implements backend.MailQueue.
@@ -107,13 +138,12 @@ func scanMessages(rows pgx.Rows) ([]*backend.OutboundMessage, error) {
 	var out []*backend.OutboundMessage
 	for rows.Next() {
 		var m backend.OutboundMessage
-		var data string
 		var next, last, claimed *time.Time
-		if err := rows.Scan(&m.ID, &m.PrincipalID, &m.Originator, &m.Recipient, &m.Method, &m.UID, &data, &m.Status,
+		if err := rows.Scan(&m.ID, &m.PrincipalID, &m.Originator, &m.Recipient, &m.Method, &m.UID, &m.BodyID, &m.Status,
 			&m.Attempts, &m.LastError, &m.CreatedAt, &next, &last, &claimed, &m.ClaimToken); err != nil {
 			return nil, fmt.Errorf("postgres: messages: %w", err)
 		}
-		m.Data, m.CreatedAt = []byte(data), m.CreatedAt.UTC()
+		m.CreatedAt = m.CreatedAt.UTC()
 		m.NextAttemptAt, m.LastAttemptAt, m.ClaimedUntil = fromTS(next), fromTS(last), fromTS(claimed)
 		out = append(out, &m)
 	}

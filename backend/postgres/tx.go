@@ -149,9 +149,27 @@ func (t *txStore) LockPrincipal(ctx context.Context, principalID int64) error {
 	return nil
 }
 
+// QueueMessage implements backend.TxStore.
 func (t *txStore) QueueMessage(ctx context.Context, m *backend.OutboundMessage) error {
-	err := t.tx.QueryRow(ctx, `INSERT INTO outbound_messages (principal_id, originator, recipient, method, uid, data)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, m.PrincipalID, m.Originator, m.Recipient, m.Method, m.UID, string(m.Data)).Scan(&m.ID)
+	return t.QueueMail(ctx, m, []string{m.Recipient})
+}
+
+// QueueMail implements backend.TxStore: the text once, then a row per
+// recipient in one statement, in the order of the array.
+func (t *txStore) QueueMail(ctx context.Context, m *backend.OutboundMessage, recipients []string) error {
+	if len(recipients) == 0 {
+		return nil
+	}
+	err := t.tx.QueryRow(ctx, `INSERT INTO outbound_bodies (principal_id, data) VALUES ($1, $2) RETURNING id`,
+		m.PrincipalID, string(m.Data)).Scan(&m.BodyID)
+	if err != nil {
+		return fmt.Errorf("postgres: queue message: %w", err)
+	}
+	err = t.tx.QueryRow(ctx, `WITH queued AS (
+			INSERT INTO outbound_messages (principal_id, originator, recipient, method, uid, body_id)
+			SELECT $1, $2, r.recipient, $3, $4, $5 FROM unnest($6::text[]) WITH ORDINALITY AS r (recipient, n) ORDER BY r.n
+			RETURNING id)
+		SELECT min(id) FROM queued`, m.PrincipalID, m.Originator, m.Method, m.UID, m.BodyID, recipients).Scan(&m.ID)
 	if err != nil {
 		return fmt.Errorf("postgres: queue message: %w", err)
 	}
@@ -161,7 +179,7 @@ func (t *txStore) QueueMessage(ctx context.Context, m *backend.OutboundMessage) 
 
 // OutboundMessages implements backend.MailQueue.
 func (s *Store) OutboundMessages(ctx context.Context, principalID int64) ([]*backend.OutboundMessage, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, principal_id, originator, recipient, method, uid, data, status, attempts,
+	rows, err := s.pool.Query(ctx, `SELECT id, principal_id, originator, recipient, method, uid, body_id, status, attempts,
 		last_error, created_at FROM outbound_messages WHERE principal_id = $1 ORDER BY id`, principalID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: outbound messages: %w", err)
@@ -170,15 +188,18 @@ func (s *Store) OutboundMessages(ctx context.Context, principalID int64) ([]*bac
 	var out []*backend.OutboundMessage
 	for rows.Next() {
 		var m backend.OutboundMessage
-		var data string
-		if err := rows.Scan(&m.ID, &m.PrincipalID, &m.Originator, &m.Recipient, &m.Method, &m.UID, &data, &m.Status,
+		if err := rows.Scan(&m.ID, &m.PrincipalID, &m.Originator, &m.Recipient, &m.Method, &m.UID, &m.BodyID, &m.Status,
 			&m.Attempts, &m.LastError, &m.CreatedAt); err != nil {
 			return nil, err
 		}
-		m.Data, m.CreatedAt = []byte(data), m.CreatedAt.UTC()
+		m.CreatedAt = m.CreatedAt.UTC()
 		out = append(out, &m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return out, loadBodies(ctx, s.pool, out)
 }
 
 // prependScan scans a leading column into first before the rest.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 
 var _ backend.MailQueue = (*Store)(nil)
 
-const messageColumns = `id, principal_id, originator, recipient, method, uid, data, status, attempts, last_error,
+const messageColumns = `id, principal_id, originator, recipient, method, uid, body_id, status, attempts, last_error,
 	created_at, next_attempt_at, last_attempt_at, claimed_until, COALESCE(claim_token, '')`
 
 // ClaimMessages implements backend.MailQueue. SQLite has one writer, so
@@ -32,8 +33,10 @@ func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Dur
 		if err != nil {
 			return fmt.Errorf("sqlite: claim messages: %w", err)
 		}
-		out, err = scanMessages(rows)
-		return err
+		if out, err = scanMessages(rows); err != nil {
+			return err
+		}
+		return loadBodies(ctx, tx, out)
 	})
 	backend.SortMessages(out)
 	return out, err
@@ -95,7 +98,39 @@ func (s *Store) ListMessages(ctx context.Context, status string, afterID int64, 
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list messages: %w", err)
 	}
-	return scanMessages(rows)
+	out, err := scanMessages(rows)
+	if err != nil {
+		return nil, err
+	}
+	return out, loadBodies(ctx, s.read, out)
+}
+
+// loadBodies reads the shared texts of msgs (backend.SetBodies), in one
+// query: the ids go in as one JSON array, whatever their number.
+func loadBodies(ctx context.Context, q queryer, msgs []*backend.OutboundMessage) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	ids, err := json.Marshal(backend.BodyIDs(msgs))
+	if err != nil {
+		return err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, data FROM outbound_bodies WHERE id IN (SELECT value FROM json_each(?))`, string(ids))
+	if err != nil {
+		return fmt.Errorf("sqlite: message bodies: %w", err)
+	}
+	defer rows.Close()
+	bodies := map[int64][]byte{}
+	for rows.Next() {
+		var id int64
+		var data string
+		if err := rows.Scan(&id, &data); err != nil {
+			return fmt.Errorf("sqlite: message bodies: %w", err)
+		}
+		bodies[id] = []byte(data)
+	}
+	backend.SetBodies(msgs, bodies)
+	return rows.Err()
 }
 
 // RetryMessage implements backend.MailQueue.
@@ -121,13 +156,11 @@ func scanMessages(rows *sql.Rows) ([]*backend.OutboundMessage, error) {
 	var out []*backend.OutboundMessage
 	for rows.Next() {
 		var m backend.OutboundMessage
-		var data string
 		var created, next, last, claimed sql.NullInt64
-		if err := rows.Scan(&m.ID, &m.PrincipalID, &m.Originator, &m.Recipient, &m.Method, &m.UID, &data, &m.Status,
+		if err := rows.Scan(&m.ID, &m.PrincipalID, &m.Originator, &m.Recipient, &m.Method, &m.UID, &m.BodyID, &m.Status,
 			&m.Attempts, &m.LastError, &created, &next, &last, &claimed, &m.ClaimToken); err != nil {
 			return nil, fmt.Errorf("sqlite: messages: %w", err)
 		}
-		m.Data = []byte(data)
 		m.CreatedAt, m.NextAttemptAt, m.LastAttemptAt, m.ClaimedUntil = fromUnix(created), fromUnix(next), fromUnix(last), fromUnix(claimed)
 		out = append(out, &m)
 	}

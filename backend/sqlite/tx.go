@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -199,19 +200,46 @@ func (t *txStore) InstancesInRange(ctx context.Context, calID int64, start, end 
 // the database's only write lock.
 func (t *txStore) LockPrincipal(ctx context.Context, principalID int64) error { return nil }
 
+// QueueMessage implements backend.TxStore.
 func (t *txStore) QueueMessage(ctx context.Context, m *backend.OutboundMessage) error {
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO outbound_messages (principal_id, originator, recipient, method, uid, data)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, m.PrincipalID, m.Originator, m.Recipient, m.Method, m.UID, string(m.Data)).Scan(&m.ID)
+	return t.QueueMail(ctx, m, []string{m.Recipient})
+}
+
+// QueueMail implements backend.TxStore: the text once, then a row per
+// recipient in one statement (the recipients as one JSON array, in order).
+func (t *txStore) QueueMail(ctx context.Context, m *backend.OutboundMessage, recipients []string) error {
+	if len(recipients) == 0 {
+		return nil
+	}
+	rcpts, err := json.Marshal(recipients)
+	if err != nil {
+		return err
+	}
+	err = t.tx.QueryRowContext(ctx, `INSERT INTO outbound_bodies (principal_id, data) VALUES (?, ?) RETURNING id`,
+		m.PrincipalID, string(m.Data)).Scan(&m.BodyID)
 	if err != nil {
 		return fmt.Errorf("sqlite: queue message: %w", notFound(err))
 	}
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO outbound_messages (principal_id, originator, recipient, method, uid, body_id)
+		SELECT ?, ?, value, ?, ?, ? FROM json_each(?) ORDER BY key`,
+		m.PrincipalID, m.Originator, m.Method, m.UID, m.BodyID, string(rcpts))
+	if err != nil {
+		return fmt.Errorf("sqlite: queue message: %w", notFound(err))
+	}
+	// One statement of the only writer takes consecutive AUTOINCREMENT
+	// ids in the order of the SELECT: the first recipient's is m's.
+	last, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("sqlite: queue message: %w", err)
+	}
+	m.ID = last - int64(len(recipients)) + 1
 	m.Status = "pending"
 	return nil
 }
 
 // OutboundMessages implements backend.MailQueue.
 func (s *Store) OutboundMessages(ctx context.Context, principalID int64) ([]*backend.OutboundMessage, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, principal_id, originator, recipient, method, uid, data, status, attempts,
+	rows, err := s.read.QueryContext(ctx, `SELECT id, principal_id, originator, recipient, method, uid, body_id, status, attempts,
 		last_error, created_at FROM outbound_messages WHERE principal_id = ? ORDER BY id`, principalID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: outbound messages: %w", err)
@@ -220,16 +248,19 @@ func (s *Store) OutboundMessages(ctx context.Context, principalID int64) ([]*bac
 	var out []*backend.OutboundMessage
 	for rows.Next() {
 		var m backend.OutboundMessage
-		var data string
 		var created sql.NullInt64
-		if err := rows.Scan(&m.ID, &m.PrincipalID, &m.Originator, &m.Recipient, &m.Method, &m.UID, &data, &m.Status,
+		if err := rows.Scan(&m.ID, &m.PrincipalID, &m.Originator, &m.Recipient, &m.Method, &m.UID, &m.BodyID, &m.Status,
 			&m.Attempts, &m.LastError, &created); err != nil {
 			return nil, err
 		}
-		m.Data, m.CreatedAt = []byte(data), fromUnix(created)
+		m.CreatedAt = fromUnix(created)
 		out = append(out, &m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return out, loadBodies(ctx, s.read, out)
 }
 
 // prependScan scans a leading column into first before the rest.

@@ -23,6 +23,7 @@ func RunMailQueue(t *testing.T, open Opener) {
 		{"Release", testMailRelease},
 		{"ListAndRetry", testMailListRetry},
 		{"ConcurrentClaimers", testMailConcurrentClaimers},
+		{"SharedBody", testMailSharedBody},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -292,5 +293,67 @@ func testMailConcurrentClaimers(t *testing.T, s backend.Store, sender *backend.P
 	}
 	if len(seen) != n {
 		t.Fatalf("claimed %d distinct messages, want %d", len(seen), n)
+	}
+}
+
+// testMailSharedBody: QueueMail queues one message per recipient, in
+// order, all reading the one stored text (one BodyID); every read gives
+// each its data, and each recipient is claimed and finished on its own.
+func testMailSharedBody(t *testing.T, s backend.Store, sender *backend.Principal) {
+	data := []byte("BEGIN:VCALENDAR\r\nX-SHARED:1\r\nEND:VCALENDAR\r\n")
+	rcpts := []string{"mailto:c@elsewhere.example", "mailto:a@elsewhere.example", "mailto:b@other.example"}
+	m := &backend.OutboundMessage{PrincipalID: sender.ID, Originator: "mailto:mona@example.com", Method: "REQUEST", UID: "uid-s", Data: data}
+	err := s.Update(ctx(t), func(tx backend.TxStore) error {
+		if err := tx.QueueMail(ctx(t), m, rcpts); err != nil {
+			return err
+		}
+		if err := tx.QueueMail(ctx(t), &backend.OutboundMessage{PrincipalID: sender.ID, Originator: "mailto:mona@example.com",
+			Method: "REQUEST", UID: "uid-none", Data: data}, nil); err != nil {
+			return err
+		}
+		return tx.QueueMessage(ctx(t), &backend.OutboundMessage{PrincipalID: sender.ID, Originator: "mailto:mona@example.com",
+			Recipient: "mailto:d@elsewhere.example", Method: "CANCEL", UID: "uid-d", Data: []byte("other")})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, msgs []*backend.OutboundMessage) {
+		t.Helper()
+		if len(msgs) != 4 || msgs[0].ID != m.ID || msgs[0].BodyID != m.BodyID || m.BodyID == 0 {
+			t.Fatalf("%s: %d messages, first %+v; queued as id %d body %d", what, len(msgs), msgs[0], m.ID, m.BodyID)
+		}
+		for i, r := range rcpts {
+			got := msgs[i]
+			if got.Recipient != r || got.BodyID != m.BodyID || string(got.Data) != string(data) || got.UID != "uid-s" || got.Method != "REQUEST" {
+				t.Errorf("%s: message %d = %+v, want recipient %s with the shared text", what, i, got, r)
+			}
+		}
+		if d := msgs[3]; d.BodyID == m.BodyID || string(d.Data) != "other" || d.Recipient != "mailto:d@elsewhere.example" {
+			t.Errorf("%s: a message queued alone = %+v", what, d)
+		}
+	}
+	all, err := s.OutboundMessages(ctx(t), sender.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("OutboundMessages", all)
+	listed, err := s.ListMessages(ctx(t), "", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("ListMessages", listed)
+	claimed := claim(t, s, t0, 10)
+	check("ClaimMessages", claimed)
+	// Each recipient has its own outcome.
+	c := claimed[1]
+	if err := s.FinishAttempt(ctx(t), &backend.Attempt{ID: c.ID, ClaimToken: c.ClaimToken, At: t0, Status: backend.MessageFailed, Error: "550"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReleaseMessages(ctx(t), c.ClaimToken, messageIDs(claimed)); err != nil {
+		t.Fatal(err)
+	}
+	again := claim(t, s, t0, 10)
+	if len(again) != 3 || string(again[0].Data) != string(data) || again[0].Recipient != rcpts[0] || again[1].Recipient != rcpts[2] {
+		t.Fatalf("after one recipient failed, claimed %+v", again)
 	}
 }

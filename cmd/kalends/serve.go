@@ -60,7 +60,8 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ready chan<- string)
 		return err
 	}
 	defer func() { stopWorker(); waitWorker() }()
-	svc := calendar.New(store, calendar.Options{Logger: logger, MaxResourceSize: cfg.MaxResourceSize})
+	svc := calendar.New(store, calendar.Options{Logger: logger, MaxResourceSize: cfg.MaxResourceSize,
+		MaxAttendees: cfg.MaxAttendees})
 	handler := caldav.New(svc, caldav.Options{Logger: logger, BaseURL: cfg.BaseURL,
 		MaxReportInstances: cfg.Limits.MaxReportInstances, TrustedProxies: proxies})
 	// The timeouts bound what a slow or silent client holds: a request

@@ -50,9 +50,20 @@ type Sender struct {
 // name, Reply-To the sender's address, so a person's answer by mail goes
 // to them (RFC 6047 §3, RFC 5322 §3.6.2).
 func Build(m *backend.OutboundMessage, s Sender, now time.Time) ([]byte, error) {
-	to, err := mail.ParseAddress(address(m.Recipient))
-	if err != nil {
-		return nil, fmt.Errorf("imip: recipient %q is not a mail address: %w", m.Recipient, err)
+	return BuildTo(m, []string{m.Recipient}, s, now)
+}
+
+// BuildTo is Build for several recipients of the same message (RFC 6047
+// §2.2 lets one mail carry an iTIP message to several): To names them
+// all, each with the CN the message gives it.
+func BuildTo(m *backend.OutboundMessage, recipients []string, s Sender, now time.Time) ([]byte, error) {
+	to := make([]*mail.Address, len(recipients))
+	for i, r := range recipients {
+		a, err := mail.ParseAddress(address(r))
+		if err != nil {
+			return nil, fmt.Errorf("imip: recipient %q is not a mail address: %w", r, err)
+		}
+		to[i] = a
 	}
 	cal, err := ical.Parse(m.Data)
 	if err != nil {
@@ -71,8 +82,13 @@ func Build(m *backend.OutboundMessage, s Sender, now time.Time) ([]byte, error) 
 	} else if r := ev.Replier; ev.Method == "REPLY" && r != nil {
 		author = r
 	}
-	if name := recipientName(cal, m.Recipient); name != "" {
-		to.Name = name
+	names := recipientNames(cal)
+	list := make([]string, len(to))
+	for i, a := range to {
+		if name := names[strings.ToLower(a.Address)]; name != "" {
+			a.Name = name
+		}
+		list[i] = a.String()
 	}
 
 	var b bytes.Buffer
@@ -87,7 +103,7 @@ func Build(m *backend.OutboundMessage, s Sender, now time.Time) ([]byte, error) 
 		reply.Name = author.Name
 		header(&b, "Reply-To", reply.String())
 	}
-	header(&b, "To", to.String())
+	header(&b, "To", strings.Join(list, ", "))
 	header(&b, "Subject", mime.QEncoding.Encode("utf-8", subject(ev)))
 	header(&b, "Date", now.Format(time.RFC1123Z))
 	header(&b, "Message-ID", messageID(s.From.Address))
@@ -211,17 +227,19 @@ func base64Part(w *multipart.Writer, h textproto.MIMEHeader, data []byte) error 
 	return err
 }
 
-// recipientName is the CN the message gives the recipient's address.
-func recipientName(cal *goical.Calendar, rcpt string) string {
-	want := strings.ToLower(address(rcpt))
+// recipientNames maps each address of the message (lower case, without
+// mailto:) to the first CN it is given, read once for all recipients.
+func recipientNames(cal *goical.Calendar) map[string]string {
+	names := map[string]string{}
 	for _, c := range cal.Children {
 		for _, name := range []string{"ATTENDEE", "ORGANIZER"} {
 			for _, p := range c.Props[name] {
-				if strings.ToLower(address(p.Value)) == want && p.Params.Get("CN") != "" {
-					return oneLine(p.Params.Get("CN"))
+				key := strings.ToLower(address(p.Value))
+				if cn := p.Params.Get("CN"); cn != "" && names[key] == "" {
+					names[key] = oneLine(cn)
 				}
 			}
 		}
 	}
-	return ""
+	return names
 }

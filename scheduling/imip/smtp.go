@@ -77,10 +77,66 @@ type buildError struct{ err error }
 func (e *buildError) Error() string { return e.err.Error() }
 func (e *buildError) Unwrap() error { return e.err }
 
-// Send hands one mail for one recipient to the relay. ctx bounds the
-// whole exchange: when it ends, the connection is closed at once, so a
-// server that stops answering never holds a worker longer.
+// Send hands one mail for one recipient to the relay (SendAll).
 func (s *SMTP) Send(ctx context.Context, from, to string, msg []byte) error {
+	return s.SendAll(ctx, from, []string{to}, msg)[0]
+}
+
+// SendAll hands one mail for several recipients to the relay in one SMTP
+// transaction (RFC 5321 §3.3: one MAIL, a RCPT per recipient, one DATA)
+// and returns the outcome of each recipient, in order: nil when the relay
+// took the mail for it, the refusal of its RCPT, or else the failure of
+// the transaction, which is that of every recipient it had accepted.
+// ctx bounds the whole exchange: when it ends, the connection is closed
+// at once, so a server that stops answering never holds a worker longer.
+func (s *SMTP) SendAll(ctx context.Context, from string, to []string, msg []byte) []error {
+	errs := make([]error, len(to))
+	fail := func(err error) []error {
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+		return errs
+	}
+	c, err := s.dial(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	defer c.Close()
+	if err := c.Mail(from, nil); err != nil {
+		return fail(&sendError{"mail", err})
+	}
+	accepted := 0
+	for i, rcpt := range to {
+		if err := c.Rcpt(rcpt, nil); err != nil {
+			errs[i] = &sendError{"rcpt", err}
+		} else {
+			accepted++
+		}
+	}
+	if accepted == 0 {
+		c.Quit()
+		return errs
+	}
+	w, err := c.Data()
+	if err != nil {
+		return fail(&sendError{"data", err})
+	}
+	if _, err := w.Write(msg); err != nil {
+		return fail(&sendError{"data", err})
+	}
+	if err := w.Close(); err != nil {
+		return fail(&sendError{"data", err})
+	}
+	// The mail is accepted: a failed QUIT changes nothing.
+	c.Quit()
+	return errs
+}
+
+// dial connects to the relay, greets it, secures the connection and logs
+// in as configured. The connection is closed when ctx ends.
+func (s *SMTP) dial(ctx context.Context) (*client, error) {
 	dialTimeout, cmdTimeout := s.DialTimeout, s.CommandTimeout
 	if dialTimeout <= 0 {
 		dialTimeout = 30 * time.Second
@@ -90,7 +146,7 @@ func (s *SMTP) Send(ctx context.Context, from, to string, msg []byte) error {
 	}
 	host, _, err := net.SplitHostPort(s.Addr)
 	if err != nil {
-		return &sendError{"connect", err}
+		return nil, &sendError{"connect", err}
 	}
 	tlsConf := s.TLSConfig
 	if tlsConf == nil {
@@ -105,43 +161,39 @@ func (s *SMTP) Send(ctx context.Context, from, to string, msg []byte) error {
 		conn, err = (&net.Dialer{}).DialContext(dctx, "tcp", s.Addr)
 	}
 	if err != nil {
-		return &sendError{"connect", err}
+		return nil, &sendError{"connect", err}
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
 	c, err := s.hello(conn, tlsConf, cmdTimeout)
 	if err != nil {
+		stop()
 		conn.Close()
-		return err
+		return nil, err
 	}
-	defer c.Close()
+	cl := &client{Client: c, stop: stop}
 	if s.Username != "" {
 		if _, isTLS := c.TLSConnectionState(); !isTLS && !isLoopback(host) {
-			return &sendError{"auth", errors.New("refusing to send the password without TLS")}
+			cl.Close()
+			return nil, &sendError{"auth", errors.New("refusing to send the password without TLS")}
 		}
 		if err := c.Auth(sasl.NewPlainClient("", s.Username, s.Password)); err != nil {
-			return &sendError{"auth", err}
+			cl.Close()
+			return nil, &sendError{"auth", err}
 		}
 	}
-	if err := c.Mail(from, nil); err != nil {
-		return &sendError{"mail", err}
-	}
-	if err := c.Rcpt(to, nil); err != nil {
-		return &sendError{"rcpt", err}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return &sendError{"data", err}
-	}
-	if _, err := w.Write(msg); err != nil {
-		return &sendError{"data", err}
-	}
-	if err := w.Close(); err != nil {
-		return &sendError{"data", err}
-	}
-	// The mail is accepted: a failed QUIT changes nothing.
-	c.Quit()
-	return nil
+	return cl, nil
+}
+
+// client is a connection to the relay that is closed when its context
+// ends, until Close.
+type client struct {
+	*smtp.Client
+	stop func() bool
+}
+
+func (c *client) Close() error {
+	c.stop()
+	return c.Client.Close()
 }
 
 // hello greets the server (EHLO with the configured name) and, for

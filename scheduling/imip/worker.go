@@ -3,7 +3,10 @@ package imip
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/mail"
+	"slices"
 	"time"
 
 	"github.com/kalends/kalends/backend"
@@ -14,14 +17,21 @@ import (
 type Options struct {
 	SMTP   *SMTP
 	Sender Sender
-	// Batch is how many messages one claim takes (10): the memory a
-	// worker holds is one batch, whatever the length of the queue.
+	// Batch is how many messages (one per recipient) one claim takes
+	// (100): the memory a worker holds is one batch, whatever the length
+	// of the queue; recipients of one message share its text.
 	Batch int
-	// SendTimeout bounds one message's whole SMTP exchange (1 min).
+	// MaxRecipients is how many recipients of one message share one mail
+	// and one SMTP transaction (100, what RFC 5321 §4.5.3.1.8 asks every
+	// relay to accept).
+	MaxRecipients int
+	// SendTimeout bounds one mail's whole SMTP exchange (1 min).
 	SendTimeout time.Duration
-	// Lease is how long claimed messages are the worker's (Batch ×
-	// SendTimeout + 1 min, 11 min): long enough to try the whole batch,
-	// after which the messages of a worker that died go to the others.
+	// Lease is how long claimed messages are the worker's (SendTimeout
+	// times Batch, at most 10, + 1 min: 11 min), after which the messages
+	// of a worker that died go to the others. A batch is mostly a few
+	// mails to many recipients; the messages a lease cannot cover are
+	// given back untried (RunOnce).
 	Lease time.Duration
 	// Poll is the wait between claims when the queue had nothing due (15 s).
 	Poll time.Duration
@@ -45,13 +55,16 @@ type Worker struct {
 // New returns a worker on q.
 func New(q backend.MailQueue, opts Options) *Worker {
 	if opts.Batch <= 0 {
-		opts.Batch = 10
+		opts.Batch = 100
+	}
+	if opts.MaxRecipients <= 0 {
+		opts.MaxRecipients = 100
 	}
 	if opts.SendTimeout <= 0 {
 		opts.SendTimeout = time.Minute
 	}
 	if opts.Lease <= 0 {
-		opts.Lease = time.Duration(opts.Batch)*opts.SendTimeout + time.Minute
+		opts.Lease = time.Duration(min(opts.Batch, 10))*opts.SendTimeout + time.Minute
 	}
 	if opts.Poll <= 0 {
 		opts.Poll = 15 * time.Second
@@ -89,8 +102,9 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-// RunOnce claims one batch of due messages and tries each, returning how
-// many it claimed.
+// RunOnce claims one batch of due messages and tries them, the
+// recipients of one message together (mails), returning how many it
+// claimed.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	if ctx.Err() != nil {
 		return 0, nil
@@ -99,17 +113,35 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for i, m := range msgs {
+	groups := mails(msgs, w.opts.MaxRecipients)
+	for i, g := range groups {
 		// Stop when shutting down, or when the lease would end before
-		// this send could: another worker may take the message then.
-		if ctx.Err() != nil || w.opts.Now().Add(w.opts.SendTimeout).After(m.ClaimedUntil) {
-			return len(msgs), w.release(ctx, msgs[i:])
+		// this send could: another worker may take the messages then.
+		if ctx.Err() != nil || w.opts.Now().Add(w.opts.SendTimeout).After(g[0].ClaimedUntil) {
+			return len(msgs), w.release(ctx, slices.Concat(groups[i:]...))
 		}
-		if err := w.process(ctx, m); err != nil {
-			return len(msgs), errors.Join(err, w.release(ctx, msgs[i+1:]))
+		if err := w.process(ctx, g); err != nil {
+			return len(msgs), errors.Join(err, w.release(ctx, slices.Concat(groups[i+1:]...)))
 		}
 	}
 	return len(msgs), nil
+}
+
+// mails groups claimed messages into mails: the recipients of one queued
+// text (BodyID) together, at most max in each, in the order claimed.
+func mails(msgs []*backend.OutboundMessage, max int) [][]*backend.OutboundMessage {
+	var out [][]*backend.OutboundMessage
+	open := map[int64]int{} // BodyID → index in out of its group being filled
+	for _, m := range msgs {
+		i, ok := open[m.BodyID]
+		if !ok || len(out[i]) >= max {
+			i = len(out)
+			out = append(out, nil)
+			open[m.BodyID] = i
+		}
+		out[i] = append(out[i], m)
+	}
+	return out
 }
 
 // release gives back untried messages, even while ctx is ending.
@@ -126,17 +158,30 @@ func (w *Worker) release(ctx context.Context, msgs []*backend.OutboundMessage) e
 	return w.q.ReleaseMessages(rctx, msgs[0].ClaimToken, ids)
 }
 
-// process tries one message and records the outcome. A store error is
-// returned; the message stays claimed until its lease ends.
-func (w *Worker) process(ctx context.Context, m *backend.OutboundMessage) error {
-	log := w.opts.Logger.With("message", m.ID, "method", m.Method, "recipient", m.Recipient, "attempt", m.Attempts)
-	err := w.send(ctx, m)
-	if err != nil && ctx.Err() != nil {
+// process mails one message to the recipients of g in one SMTP
+// transaction and records each recipient's outcome. A store error is
+// returned; the messages not recorded stay claimed until their lease ends.
+func (w *Worker) process(ctx context.Context, g []*backend.OutboundMessage) error {
+	errs := w.send(ctx, g)
+	if ctx.Err() != nil && slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
 		// Stopped mid-send: whether the relay took it is unknown, so
 		// nothing is recorded and the lease decides (at least once).
-		log.InfoContext(ctx, "imip: send interrupted by shutdown; it is tried again when its lease ends")
+		w.opts.Logger.InfoContext(ctx, "imip: send interrupted by shutdown; it is tried again when its lease ends",
+			"message", g[0].ID, "recipients", len(g))
 		return nil
 	}
+	var failed []error
+	for i, m := range g {
+		if err := w.record(ctx, m, errs[i]); err != nil {
+			failed = append(failed, err)
+		}
+	}
+	return errors.Join(failed...)
+}
+
+// record writes the outcome err (nil: sent) of the attempt on m.
+func (w *Worker) record(ctx context.Context, m *backend.OutboundMessage, err error) error {
+	log := w.opts.Logger.With("message", m.ID, "method", m.Method, "recipient", m.Recipient, "attempt", m.Attempts)
 	a := &backend.Attempt{ID: m.ID, ClaimToken: m.ClaimToken, At: w.opts.Now()}
 	status := ""
 	switch {
@@ -172,15 +217,41 @@ func (w *Worker) process(ctx context.Context, m *backend.OutboundMessage) error 
 	return err
 }
 
-// send builds and mails one message.
-func (w *Worker) send(ctx context.Context, m *backend.OutboundMessage) error {
-	msg, err := Build(m, w.opts.Sender, w.opts.Now())
+// send builds the mail of g's message to its recipients and hands it to
+// the relay, returning each recipient's outcome. A recipient whose
+// address is not a mail address fails alone; a message that cannot be
+// built fails for all.
+func (w *Worker) send(ctx context.Context, g []*backend.OutboundMessage) []error {
+	errs := make([]error, len(g))
+	var to []string
+	var idx []int
+	for i, m := range g {
+		if _, err := mail.ParseAddress(address(m.Recipient)); err != nil {
+			errs[i] = &buildError{fmt.Errorf("imip: recipient %q is not a mail address: %w", m.Recipient, err)}
+			continue
+		}
+		to, idx = append(to, address(m.Recipient)), append(idx, i)
+	}
+	if len(to) == 0 {
+		return errs
+	}
+	rcpts := make([]string, len(idx))
+	for j, i := range idx {
+		rcpts[j] = g[i].Recipient
+	}
+	msg, err := BuildTo(g[idx[0]], rcpts, w.opts.Sender, w.opts.Now())
 	if err != nil {
-		return &buildError{err}
+		for _, i := range idx {
+			errs[i] = &buildError{err}
+		}
+		return errs
 	}
 	sctx, cancel := context.WithTimeout(ctx, w.opts.SendTimeout)
 	defer cancel()
-	return w.opts.SMTP.Send(sctx, w.opts.Sender.From.Address, address(m.Recipient), msg)
+	for j, err := range w.opts.SMTP.SendAll(sctx, w.opts.Sender.From.Address, to, msg) {
+		errs[idx[j]] = err
+	}
+	return errs
 }
 
 func truncate(s string, n int) string {
