@@ -52,7 +52,11 @@ func CheckMove(req *PutObjectRequest) error {
 // a missing or different one are ErrPreconditionFailed; then a UID held by
 // another object is a *UIDConflictError (RFC 4791 §5.3.2.1), unless that
 // object is the request's MoveFrom source in the same calendar, which the
-// same transaction removes (a rename keeps its UID).
+// same transaction removes (a rename keeps its UID); last, replacing an
+// object by one of another UID (a PUT, or a COPY or MOVE with Overwrite)
+// is a *UIDConflictError naming the object itself, since §5.3.2.1 forbids
+// to "overwrite an existing calendar object resource with one that has a
+// different UID property value". current must carry its UID.
 func CheckPut(req *PutObjectRequest, current *Object, uidHolder string) error {
 	uri := req.Object.URI
 	exists := current != nil
@@ -64,13 +68,20 @@ func CheckPut(req *PutObjectRequest, current *Object, uidHolder string) error {
 	case req.IfScheduleTagMatch != "" && (!exists || req.IfScheduleTagMatch != current.Index.ScheduleTag):
 		return fmt.Errorf("backend: put %s: If-Schedule-Tag-Match: %w", uri, ErrPreconditionFailed)
 	}
-	if uidHolder == "" || uidHolder == uri {
-		return nil
+	if uidHolder != "" && uidHolder != uri && !movesFrom(req, uidHolder) {
+		return &UIDConflictError{CalendarID: req.CalendarID, URI: uidHolder}
 	}
-	if m := req.MoveFrom; m != nil && m.CalendarID == req.CalendarID && m.URI == uidHolder {
-		return nil
+	if exists && current.UID != req.Object.UID {
+		return &UIDConflictError{CalendarID: req.CalendarID, URI: uri, Changed: true}
 	}
-	return &UIDConflictError{CalendarID: req.CalendarID, URI: uidHolder}
+	return nil
+}
+
+// movesFrom reports whether req moves the object at uri of its own
+// calendar, which the same transaction removes.
+func movesFrom(req *PutObjectRequest, uri string) bool {
+	m := req.MoveFrom
+	return m != nil && m.CalendarID == req.CalendarID && m.URI == uri
 }
 
 // PrepareObject stamps the request's object for writing at now, once

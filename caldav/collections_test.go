@@ -150,7 +150,7 @@ func TestCopyMove(t *testing.T) {
 	dest := func(p string) string { return ts.srv.URL + p }
 	ts.must(201, "alice", "COPY", cal+"m1.ics", "", "Destination", dest(other+"m1.ics"))
 	// A second copy into the same calendar under another name has the same UID.
-	_, body := ts.must(409, "alice", "COPY", cal+"m1.ics", "", "Destination", dest(other+"m1-again.ics"))
+	_, body := ts.must(403, "alice", "COPY", cal+"m1.ics", "", "Destination", dest(other+"m1-again.ics"))
 	if errorCondition(t, body) != condNoUIDConflict {
 		t.Fatalf("copy with a duplicate UID: %s", body)
 	}
@@ -172,6 +172,31 @@ func TestCopyMove(t *testing.T) {
 	ts.must(409, "alice", "MOVE", other+"moved.ics", "", "Destination", dest("/dav/calendars/users/alice/nope/x.ics"))
 	ts.must(400, "alice", "MOVE", other+"moved.ics", "")
 	ts.must(200, "alice", "GET", other+"moved.ics", "")
+}
+
+// TestCopyMoveUIDChange: a COPY or MOVE with Overwrite: T onto an object
+// of another UID would change that resource's UID: 403 no-uid-conflict
+// naming it (RFC 4791 §5.3.2.1), and neither resource changes.
+func TestCopyMoveUIDChange(t *testing.T) {
+	ts := newTestServer(t)
+	other := "/dav/calendars/users/alice/other/"
+	ts.must(201, "alice", "MKCALENDAR", other, "")
+	a, b, c := event("ua", "20260301T100000Z", "A"), event("ub", "20260302T100000Z", "B"), event("uc", "20260303T100000Z", "C")
+	ts.put("alice", other+"a.ics", a)
+	ts.put("alice", cal+"b.ics", b)
+	ts.put("alice", cal+"c.ics", c)
+	for _, c := range []struct{ method, from, data string }{{"COPY", other + "a.ics", a}, {"MOVE", other + "a.ics", a}, {"MOVE", cal + "c.ics", c}} {
+		_, body := ts.must(403, "alice", c.method, c.from, "", "Destination", ts.srv.URL+cal+"b.ics", "Overwrite", "T")
+		if errorCondition(t, body) != condNoUIDConflict || !strings.Contains(body, "<D:href>"+cal+"b.ics</D:href>") {
+			t.Errorf("%s from %s onto another UID: %s", c.method, c.from, body)
+		}
+		if _, got := ts.must(200, "alice", "GET", c.from, ""); got != c.data {
+			t.Errorf("%s onto another UID changed the source", c.method)
+		}
+		if _, got := ts.must(200, "alice", "GET", cal+"b.ics", ""); got != b {
+			t.Errorf("%s onto another UID changed the destination", c.method)
+		}
+	}
 }
 
 func TestNonASCIICalendarName(t *testing.T) {

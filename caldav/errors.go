@@ -116,7 +116,7 @@ func (h *Handler) davError(err error) *Error {
 		}
 		return &Error{Status: status, Condition: davxml.CalDAVName(se.Condition), Detail: se.Reason}
 	case errors.As(err, &ue):
-		return &Error{Status: http.StatusConflict, Condition: condNoUIDConflict, Detail: "the UID is already used in this calendar"}
+		return &Error{Status: http.StatusForbidden, Condition: condNoUIDConflict, Detail: "the UID is already used in this calendar"}
 	case errors.Is(err, backend.ErrNotFound):
 		return errorf(http.StatusNotFound, "not found")
 	case errors.Is(err, backend.ErrPreconditionFailed):
@@ -150,7 +150,8 @@ func (h *Handler) calendarError(ce *calendar.Error) *Error {
 	case calendar.NotCalendar:
 		// No precondition names it: a plain 403.
 	case calendar.UIDConflict:
-		de.Status, de.Condition = http.StatusConflict, condNoUIDConflict
+		// 403 like every other precondition of RFC 4791 §5.3.2.1.
+		de.Condition = condNoUIDConflict
 	case calendar.InvalidTimezone:
 		de.Condition = condValidTimezone
 	case calendar.NotUniqueSchedulingObject:
@@ -158,7 +159,7 @@ func (h *Handler) calendarError(ce *calendar.Error) *Error {
 	}
 	if w := ce.Where; w != nil {
 		path := collectionPath(w.Owner, w.Calendar) + w.URI
-		if de.Status == http.StatusConflict {
+		if ce.Code == calendar.UIDConflict {
 			// no-uid-conflict names the resource by its full path.
 			path = h.basePath() + path
 		}

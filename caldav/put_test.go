@@ -67,7 +67,7 @@ func TestPutPreconditions(t *testing.T) {
 		{"two UIDs", "x4.ics", twoUIDs, "text/calendar", 403, "valid-calendar-object-resource"},
 		{"METHOD", "x5.ics", withMethod, "text/calendar", 403, "valid-calendar-object-resource"},
 		{"VTODO in an events calendar", "x6.ics", todo, "text/calendar", 403, "supported-calendar-component"},
-		{"duplicate UID", "x7.ics", strings.Replace(keep, "SUMMARY:Keep", "SUMMARY:Other", 1), "text/calendar", 409, "no-uid-conflict"},
+		{"duplicate UID", "x7.ics", strings.Replace(keep, "SUMMARY:Keep", "SUMMARY:Other", 1), "text/calendar", 403, "no-uid-conflict"},
 		{"too large", "x8.ics", strings.Replace(keep, "SUMMARY:Keep", "SUMMARY:"+strings.Repeat("x", 1<<20), 1), "text/calendar", 413, "max-resource-size"},
 		{"endless SECONDLY", "x9.ics", hostile, "text/calendar", 403, "max-instances"},
 	}
@@ -87,6 +87,19 @@ func TestPutPreconditions(t *testing.T) {
 	}
 	if _, body := ts.must(200, "alice", "GET", cal+"keep.ics", ""); body != keep {
 		t.Fatal("a refused PUT changed another object")
+	}
+	// A PUT of another UID over an existing object would change its UID
+	// (RFC 4791 §5.3.2.1): refused, naming the object, for every component.
+	ts.put("alice", "/dav/calendars/users/alice/tasks/t.ics", todo)
+	for path, body := range map[string]string{cal + "keep.ics": event("other", "20260301T100000Z", "Keep"),
+		"/dav/calendars/users/alice/tasks/t.ics": strings.Replace(todo, "UID:t1", "UID:t2", 1)} {
+		resp, got := ts.do("alice", "PUT", path, body, "Content-Type", "text/calendar")
+		if resp.StatusCode != 403 || errorCondition(t, got) != dx.CalDAVName("no-uid-conflict") || !strings.Contains(got, "<D:href>"+path+"</D:href>") {
+			t.Errorf("PUT of another UID over %s: %d\n%s", path, resp.StatusCode, got)
+		}
+	}
+	if _, body := ts.must(200, "alice", "GET", "/dav/calendars/users/alice/tasks/t.ics", ""); body != todo {
+		t.Fatal("a refused UID change changed the task")
 	}
 	// PUT where no calendar is: into the home, into the inbox, below a missing calendar.
 	ts.must(405, "alice", "PUT", "/dav/calendars/users/alice/calendar/", keep)

@@ -149,7 +149,7 @@ func lockBatch(ctx context.Context, tx pgx.Tx, reqs []*backend.PutObjectRequest)
 	b := &pgx.Batch{}
 	b.Queue(`SAVEPOINT put_objects`)
 	for _, req := range reqs {
-		b.Queue(`SELECT id, uri, etag, schedule_tag, created_at FROM objects
+		b.Queue(`SELECT id, uri, uid, etag, schedule_tag, created_at FROM objects
 			WHERE calendar_id = $1 AND (uri = $2 OR uid = $3) FOR UPDATE`, req.CalendarID, req.Object.URI, req.Object.UID)
 	}
 	br := tx.SendBatch(ctx, b)

@@ -62,8 +62,8 @@ func putObject(ctx context.Context, tx *sql.Tx, req *backend.PutObjectRequest) (
 	var id int64
 	var created sql.NullInt64
 	cur := &backend.Object{URI: o.URI}
-	err := tx.QueryRowContext(ctx, `SELECT id, etag, schedule_tag, created_at FROM objects WHERE calendar_id = ? AND uri = ?`,
-		req.CalendarID, o.URI).Scan(&id, &cur.ETag, &cur.Index.ScheduleTag, &created)
+	err := tx.QueryRowContext(ctx, `SELECT id, uid, etag, schedule_tag, created_at FROM objects WHERE calendar_id = ? AND uri = ?`,
+		req.CalendarID, o.URI).Scan(&id, &cur.UID, &cur.ETag, &cur.Index.ScheduleTag, &created)
 	switch {
 	case err == sql.ErrNoRows:
 		cur = nil
