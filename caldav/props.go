@@ -235,7 +235,8 @@ func privileges(pc *propCtx) []xml.Name {
 // supportedReports is DAV:supported-report-set (RFC 3253 §3.1.5).
 func supportedReports(r *resource) []xml.Name {
 	common := []xml.Name{dx.DAVName("expand-property"), dx.DAVName("principal-property-search"),
-		dx.DAVName("principal-search-property-set"), dx.CSName("calendarserver-principal-search")}
+		dx.DAVName("principal-search-property-set"), dx.DAVName("principal-match"), dx.DAVName("acl-principal-prop-set"),
+		dx.CSName("calendarserver-principal-search")}
 	switch r.kind {
 	case resCollection:
 		if r.cal.Kind == backend.CollectionOutbox {
