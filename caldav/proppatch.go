@@ -45,19 +45,7 @@ func (h *Handler) proppatch(w http.ResponseWriter, r *http.Request) error {
 	u, failed := collectUpdates(res, updates, false)
 	resp := dx.NewResponse(h.href(res.path))
 	if len(failed) > 0 {
-		for _, up := range updates {
-			name := up.Name()
-			if f, ok := failed[name]; ok {
-				ps := &dx.Propstat{Status: f.status, Props: []*dx.Element{dx.EmptyProp(name)}, ResponseDescription: f.reason}
-				if f.status == http.StatusForbidden {
-					ps.Error = []*dx.Element{dx.Condition(condCannotModifyProtected)}
-				}
-				resp.Propstats = append(resp.Propstats, ps)
-				continue
-			}
-			// RFC 4918 §9.2.1: the others fail because one did.
-			resp.AddProp(http.StatusFailedDependency, dx.EmptyProp(name))
-		}
+		addFailures(resp, updates, failed)
 	} else {
 		if res.kind == resCollection {
 			// A new calendar-timezone re-indexes the calendar's
@@ -77,6 +65,25 @@ func (h *Handler) proppatch(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	return mw.Close("", "")
+}
+
+// addFailures answers refused property instructions (PROPPATCH, RFC
+// 4918 §9.2; MKCALENDAR, RFC 4791 §5.3.1): each failed one with its
+// status and reason, and, since nothing was applied, every other one 424.
+func addFailures(resp *dx.Response, updates []dx.PropUpdate, failed map[xml.Name]propFailure) {
+	for _, up := range updates {
+		name := up.Name()
+		if f, ok := failed[name]; ok {
+			ps := &dx.Propstat{Status: f.status, Props: []*dx.Element{dx.EmptyProp(name)}, ResponseDescription: f.reason}
+			if f.status == http.StatusForbidden {
+				ps.Error = []*dx.Element{dx.Condition(condCannotModifyProtected)}
+			}
+			resp.Propstats = append(resp.Propstats, ps)
+			continue
+		}
+		// RFC 4918 §9.2.1: the others fail because one did.
+		resp.AddProp(http.StatusFailedDependency, dx.EmptyProp(name))
+	}
 }
 
 type propFailure struct {
