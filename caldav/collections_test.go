@@ -1,6 +1,8 @@
 package caldav
 
 import (
+	"html"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -127,6 +129,22 @@ func TestMkcalendar(t *testing.T) {
 	if errorCondition(t, body) != condCollectionLocationOK {
 		t.Fatalf("MKCALENDAR inside a calendar: %s", body)
 	}
+	// A protected property: nothing is created, 207 with 403 for it and
+	// 424 for the others (RFC 4791 §5.3.1, RFC 4918 §9.2).
+	bad := "/dav/calendars/users/alice/bad/"
+	_, body = ts.must(207, "alice", "MKCALENDAR", bad, `<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop>
+ <D:displayname>Bad</D:displayname><D:getetag>"x"</D:getetag></D:prop></D:set></C:mkcalendar>`)
+	r := parseMultistatus(t, body).response(bad)
+	if r == nil {
+		t.Fatalf("MKCALENDAR with a protected property: %s", body)
+	}
+	if st, _, _ := r.prop(dx.DAVName("getetag")); !strings.Contains(st, "403") || !strings.Contains(body, "cannot-modify-protected-property") {
+		t.Errorf("protected getetag in MKCALENDAR: %s", body)
+	}
+	if st, _, _ := r.prop(dx.DAVName("displayname")); !strings.Contains(st, "424") {
+		t.Errorf("displayname beside a protected property: %s", body)
+	}
+	ts.must(404, "alice", "PROPFIND", bad, "", "Depth", "0")
 	// Extended MKCOL (RFC 5689) creates calendars; plain collections are refused.
 	ts.must(201, "alice", "MKCOL", "/dav/calendars/users/alice/ext/", `<D:mkcol xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
 		<D:set><D:prop><D:resourcetype><D:collection/><C:calendar/></D:resourcetype><D:displayname>Ext</D:displayname></D:prop></D:set></D:mkcol>`)
@@ -209,4 +227,41 @@ func TestNonASCIICalendarName(t *testing.T) {
 		t.Fatalf("non-ASCII calendar not listed:\n%s", body)
 	}
 	ts.must(403, "alice", "MKCALENDAR", "/dav/calendars/users/alice/bad%01name/", "")
+}
+
+// TestCollectionGetProperties: a calendar collection answers GET with the
+// whole calendar, so its getetag, getcontenttype and getcontentlength are
+// those of that GET (RFC 4918 §15.4–15.6); allprop leaves the length out,
+// which costs an export, and propname lists it.
+func TestCollectionGetProperties(t *testing.T) {
+	ts := newTestServer(t)
+	ts.put("alice", cal+"a.ics", event("a", "20260301T100000Z", "A"))
+	check := func() {
+		t.Helper()
+		resp, body := ts.must(200, "alice", "GET", cal, "")
+		_, b := ts.must(207, "alice", "PROPFIND", cal, `<D:propfind xmlns:D="DAV:"><D:prop><D:getetag/><D:getcontenttype/><D:getcontentlength/></D:prop></D:propfind>`, "Depth", "0")
+		r := parseMultistatus(t, b).response(cal)
+		want := map[string]string{"getetag": resp.Header.Get("ETag"), "getcontenttype": resp.Header.Get("Content-Type"),
+			"getcontentlength": strconv.Itoa(len(body))}
+		for name, v := range want {
+			if st, got, ok := r.prop(dx.DAVName(name)); !ok || !strings.Contains(st, "200") || html.UnescapeString(got) != v {
+				t.Errorf("%s = %q (%s), want %q as GET answers", name, got, st, v)
+			}
+		}
+	}
+	check()
+	ts.put("alice", cal+"b.ics", event("b", "20260302T100000Z", "B"))
+	check()
+	_, b := ts.must(207, "alice", "PROPFIND", cal, `<D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>`, "Depth", "0")
+	r := parseMultistatus(t, b).response(cal)
+	if _, _, ok := r.prop(dx.DAVName("getetag")); !ok {
+		t.Errorf("allprop of a calendar lacks getetag:\n%s", b)
+	}
+	if _, _, ok := r.prop(dx.DAVName("getcontentlength")); ok {
+		t.Errorf("allprop of a calendar computes getcontentlength:\n%s", b)
+	}
+	_, b = ts.must(207, "alice", "PROPFIND", cal, `<D:propfind xmlns:D="DAV:"><D:propname/></D:propfind>`, "Depth", "0")
+	if _, _, ok := parseMultistatus(t, b).response(cal).prop(dx.DAVName("getcontentlength")); !ok {
+		t.Errorf("propname of a calendar lacks getcontentlength:\n%s", b)
+	}
 }

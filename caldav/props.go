@@ -52,7 +52,14 @@ type propDef struct {
 	// hidden properties are left out of allprop (RFC 4918 §9.1: expensive
 	// or CalDAV-defined ones the client must ask for by name).
 	hidden bool
+	// costlyOn are the kinds where the value is expensive to compute: there
+	// the property is hidden from allprop and propname lists it without
+	// computing it.
+	costlyOn kindSet
 }
+
+// hiddenOn reports whether allprop leaves the property out on kind k.
+func (d *propDef) hiddenOn(k resKind) bool { return d.hidden || d.costlyOn.has(k) }
 
 // liveProps is the property table.
 var liveProps map[xml.Name]*propDef
