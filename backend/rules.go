@@ -44,6 +44,17 @@ func CheckMove(req *PutObjectRequest) error {
 	return nil
 }
 
+// CheckObjectRequest is the first rung of every PutObject, checked before
+// anything is read (a name PostgreSQL cannot even compare must not reach
+// it): the object's name must pass ValidateResourceName (ErrInvalidName),
+// also when it replaces an object, then CheckMove.
+func CheckObjectRequest(req *PutObjectRequest) error {
+	if err := ValidateResourceName(req.Object.URI); err != nil {
+		return err
+	}
+	return CheckMove(req)
+}
+
 // CheckPut is the rule of PutObject: current is the object at the
 // request's URI as the store read it (nil if there is none), uidHolder the
 // URI of another object of the calendar holding the request's UID ("" if
@@ -253,7 +264,8 @@ type FileTreeTx interface {
 }
 
 // TransferFileTree is CopyFileTree (move false) and MoveFileTree (move
-// true) on a store's steps, in the store's one transaction: the source
+// true) on a store's steps, in the store's one transaction: the
+// destination's name must pass CheckNewPath (ErrInvalidName); the source
 // must exist (ErrNotFound); the destination is canonical and must not
 // overlap the source (ErrBadDestination); its parent must exist
 // (ErrMissingParent); an existing destination needs Overwrite
@@ -261,6 +273,9 @@ type FileTreeTx interface {
 // "the destination resource is deleted as if by DELETE"). created is
 // false when a destination was replaced.
 func TransferFileTree(t *FileTransfer, move bool, tx FileTreeTx) (created bool, err error) {
+	if err := CheckNewPath(t.Dst); err != nil {
+		return false, err
+	}
 	src, err := tx.FindFile(t.Src)
 	if err != nil {
 		return false, err

@@ -51,11 +51,11 @@ func (s *Store) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*
 	return res, nil
 }
 
-// putObject writes an object within tx; the rules are backend.CheckMove,
+// putObject writes an object within tx; the rules are backend.CheckObjectRequest,
 // backend.CheckIfMatch (the source of a move) and backend.CheckPut.
 func putObject(ctx context.Context, tx pgx.Tx, req *backend.PutObjectRequest) (*backend.PutObjectResult, error) {
 	o := req.Object
-	if err := backend.CheckMove(req); err != nil {
+	if err := backend.CheckObjectRequest(req); err != nil {
 		return nil, err
 	}
 	if m := req.MoveFrom; m != nil {

@@ -59,6 +59,11 @@ func (t *txStore) PutObjects(ctx context.Context, reqs []*backend.PutObjectReque
 	if len(reqs) == 0 {
 		return nil, nil
 	}
+	for _, req := range reqs {
+		if err := backend.CheckObjectRequest(req); err != nil {
+			return nil, err // before the savepoint: nothing to undo
+		}
+	}
 	out, err := putBatch(ctx, t.tx, reqs)
 	if err != nil {
 		// Nothing of the batch stays; the transaction remains usable.
