@@ -1,6 +1,8 @@
 package caldav
 
 import (
+	"encoding/xml"
+	"fmt"
 	"html"
 	"strconv"
 	"strings"
@@ -263,5 +265,72 @@ func TestCollectionGetProperties(t *testing.T) {
 	_, b = ts.must(207, "alice", "PROPFIND", cal, `<D:propfind xmlns:D="DAV:"><D:propname/></D:propfind>`, "Depth", "0")
 	if _, _, ok := parseMultistatus(t, b).response(cal).prop(dx.DAVName("getcontentlength")); !ok {
 		t.Errorf("propname of a calendar lacks getcontentlength:\n%s", b)
+	}
+}
+
+// TestHomeDeadProperties: Apple Calendar's account set-up PROPPATCHes
+// default-alarm-vevent-date and -datetime on the calendar home; they are
+// stored and returned (RFC 4918 §4.2); live properties there stay
+// protected.
+func TestHomeDeadProperties(t *testing.T) {
+	ts := newTestServer(t)
+	home := "/dav/calendars/users/alice/"
+	_, body := ts.must(207, "alice", "PROPPATCH", home, `<?xml version="1.0" encoding="UTF-8"?>
+<A:propertyupdate xmlns:A="DAV:" xmlns:I="http://apple.com/ns/ical/"><A:set><A:prop>
+<I:default-alarm-vevent-date>BEGIN:VALARM&#13;
+TRIGGER:-PT15H&#13;
+END:VALARM&#13;
+</I:default-alarm-vevent-date>
+<I:default-alarm-vevent-datetime>BEGIN:VALARM&#13;
+TRIGGER:-PT15M&#13;
+END:VALARM&#13;
+</I:default-alarm-vevent-datetime></A:prop></A:set></A:propertyupdate>`)
+	r := parseMultistatus(t, body).response(home)
+	for _, n := range []string{"default-alarm-vevent-date", "default-alarm-vevent-datetime"} {
+		if st, _, _ := r.prop(dx.ICalName(n)); !strings.Contains(st, "200") {
+			t.Fatalf("PROPPATCH of %s on the home: %s", n, body)
+		}
+	}
+	_, body = ts.must(207, "alice", "PROPFIND", home, `<A:propfind xmlns:A="DAV:" xmlns:I="http://apple.com/ns/ical/"><A:prop>
+<I:default-alarm-vevent-datetime/></A:prop></A:propfind>`, "Depth", "0")
+	if st, v, _ := parseMultistatus(t, body).response(home).prop(dx.ICalName("default-alarm-vevent-datetime")); !strings.Contains(st, "200") || !strings.Contains(v, "TRIGGER:-PT15M") {
+		t.Fatalf("home dead property not returned: %s", body)
+	}
+	// Bob cannot change alice's home.
+	ts.must(403, "bob", "PROPPATCH", home, `<A:propertyupdate xmlns:A="DAV:"><A:set><A:prop><X:y xmlns:X="urn:x">1</X:y></A:prop></A:set></A:propertyupdate>`)
+	_, body = ts.must(207, "alice", "PROPPATCH", home, `<A:propertyupdate xmlns:A="DAV:"><A:set><A:prop><A:getetag>"x"</A:getetag></A:prop></A:set></A:propertyupdate>`)
+	if st, _, _ := parseMultistatus(t, body).response(home).prop(dx.DAVName("getetag")); !strings.Contains(st, "403") {
+		t.Fatalf("live property on the home: %s", body)
+	}
+}
+
+// TestDeadPropertyBounds: a dead property too large, or one too many on a
+// resource, is answered 507 in its propstat (RFC 4918 §9.2.1), 424 for
+// the rest, and nothing is written.
+func TestDeadPropertyBounds(t *testing.T) {
+	ts := newTestServer(t)
+	big := `<A:propertyupdate xmlns:A="DAV:"><A:set><A:prop><X:big xmlns:X="urn:x">` + strings.Repeat("x", 200<<10) +
+		`</X:big><X:small xmlns:X="urn:x">Written</X:small></A:prop></A:set></A:propertyupdate>`
+	for _, path := range []string{cal, "/dav/calendars/users/alice/"} {
+		_, body := ts.must(207, "alice", "PROPPATCH", path, big)
+		r := parseMultistatus(t, body).response(path)
+		if st, _, _ := r.prop(xml.Name{Space: "urn:x", Local: "big"}); !strings.Contains(st, "507") {
+			t.Errorf("a 200 KB property on %s: %s", path, body[:min(len(body), 2000)])
+		}
+		_, body = ts.must(207, "alice", "PROPFIND", path, `<A:propfind xmlns:A="DAV:"><A:prop><X:small xmlns:X="urn:x"/><X:big xmlns:X="urn:x"/></A:prop></A:propfind>`, "Depth", "0")
+		if strings.Contains(body, "Written") || strings.Contains(body, "xxxx") {
+			t.Fatalf("a refused PROPPATCH wrote something: %s", body[:min(len(body), 2000)])
+		}
+	}
+	var body string
+	var many strings.Builder
+	many.WriteString(`<A:propertyupdate xmlns:A="DAV:" xmlns:X="urn:x"><A:set><A:prop>`)
+	for i := range 101 {
+		fmt.Fprintf(&many, "<X:p%d>v</X:p%d>", i, i)
+	}
+	many.WriteString(`</A:prop></A:set></A:propertyupdate>`)
+	_, body = ts.must(207, "alice", "PROPPATCH", cal, many.String())
+	if !strings.Contains(body, "507") {
+		t.Fatalf("101 dead properties: %s", body[:min(len(body), 2000)])
 	}
 }

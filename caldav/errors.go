@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/kalends/kalends/backend"
 	"github.com/kalends/kalends/caldav/internal/davxml"
@@ -123,6 +124,11 @@ func (h *Handler) davError(err error) *Error {
 		return errorf(http.StatusPreconditionFailed, "the resource changed: precondition failed")
 	case errors.Is(err, backend.ErrExists):
 		return errorf(http.StatusConflict, "already exists")
+	case errors.Is(err, backend.ErrInvalidName):
+		return errorf(http.StatusForbidden, "%s", strings.TrimPrefix(err.Error(), "backend: "))
+	case errors.Is(err, backend.ErrPropertyLimit):
+		// RFC 4918 §9.2.1: 507, no room to record the property.
+		return errorf(http.StatusInsufficientStorage, "%s", strings.TrimPrefix(err.Error(), "backend: "))
 	case errors.Is(err, backend.ErrInvalidSyncToken):
 		return conditionf(http.StatusForbidden, condValidSyncToken, "unknown or expired sync token")
 	case errors.Is(err, context.Canceled):

@@ -211,6 +211,12 @@ func (h *Handler) propResponse(pc *propCtx, req *dx.PropRequest) (*dx.Response, 
 			return nil, err
 		}
 	}
+	if pc.res.kind == resHome {
+		var err error
+		if dead, err = h.store.HomeProperties(pc.ctx, pc.res.principal.ID); err != nil {
+			return nil, err
+		}
+	}
 	switch req.Kind {
 	case dx.PropNameOnly:
 		for name, def := range liveProps {

@@ -173,3 +173,46 @@ func TestPutWithoutVTimezone(t *testing.T) {
 		t.Fatal("no ETag for unchanged bytes")
 	}
 }
+
+// TestResourceNamesRefused: a new resource whose name holds control
+// characters or is longer than 255 bytes is refused with 403 and a
+// reason; a path with NUL or bytes that are not UTF-8 is a bad request.
+// Nothing is written.
+func TestResourceNamesRefused(t *testing.T) {
+	ts := newTestServer(t)
+	ics := event("n", "20260301T100000Z", "N")
+	for path, want := range map[string]int{
+		cal + "a%0D%0Ab.ics":               403,
+		cal + "tab%09.ics":                 403,
+		cal + strings.Repeat("x", 300):     403,
+		cal + "nul%00.ics":                 400,
+		cal + "bad%FF.ics":                 400,
+		cal + "dir%01/":                    403, // MKCOL below
+		"/dav/calendars/users/alice/c%0A/": 403, // MKCALENDAR below
+	} {
+		method := "PUT"
+		switch {
+		case strings.HasPrefix(path, cal) && strings.HasSuffix(path, "/"):
+			method = "MKCOL"
+		case strings.HasSuffix(path, "/"):
+			method = "MKCALENDAR"
+		}
+		data := ics
+		if method != "PUT" {
+			data = ""
+		}
+		resp, body := ts.do("alice", method, path, data, "Content-Type", "text/calendar")
+		if resp.StatusCode != want || !strings.Contains(body, "name") && !strings.Contains(body, "path") {
+			t.Errorf("%s %q: %d, want %d with a reason\n%s", method, path, resp.StatusCode, want, body)
+		}
+	}
+	ts.put("alice", cal+"ok.ics", ics)
+	resp, body := ts.do("alice", "MOVE", cal+"ok.ics", "", "Destination", ts.srv.URL+cal+"x%0Dy.ics")
+	if resp.StatusCode != 403 {
+		t.Errorf("MOVE to a name with CR: %d %s", resp.StatusCode, body)
+	}
+	_, body = ts.must(207, "alice", "PROPFIND", cal, `<propfind xmlns="DAV:"><prop><getetag/></prop></propfind>`, "Depth", "1")
+	if got := parseMultistatus(t, body).hrefs(t); len(got) != 2 {
+		t.Fatalf("after refused names the calendar holds %v", got)
+	}
+}
