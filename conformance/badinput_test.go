@@ -82,6 +82,28 @@ func TestBadInput(t *testing.T) {
 			badFilter(cal, "time-range on VTIMEZONE", `<C:comp-filter name="VTIMEZONE"><C:time-range start="20260101T000000Z"/></C:comp-filter>`),
 			badFilter(cal, "time-range on STANDARD", `<C:comp-filter name="VTIMEZONE"><C:comp-filter name="STANDARD"><C:time-range start="20260101T000000Z"/></C:comp-filter></C:comp-filter>`),
 			badFilter(cal, "time-range on an X- component", `<C:comp-filter name="X-KALENDS"><C:time-range start="20260101T000000Z"/></C:comp-filter>`),
+			// Hostile names (issue 11): refused with a reason, nothing stored.
+			{"PUT of a name with CR LF", request{method: http.MethodPut, path: cal + "a%0D%0Ab.ics", user: "alice",
+				body: icsEvent("crlf@kalends.test", "DTSTART:20260302T090000Z"), header: map[string]string{"Content-Type": "text/calendar"}},
+				status(http.StatusForbidden)},
+			{"PUT of a name with NUL", request{method: http.MethodPut, path: cal + "a%00b.ics", user: "alice",
+				body: icsEvent("nul@kalends.test", "DTSTART:20260302T090000Z"), header: map[string]string{"Content-Type": "text/calendar"}},
+				status(http.StatusBadRequest)},
+			{"PUT of a name that is not UTF-8", request{method: http.MethodPut, path: cal + "a%FF%FEb.ics", user: "alice",
+				body: icsEvent("latin@kalends.test", "DTSTART:20260302T090000Z"), header: map[string]string{"Content-Type": "text/calendar"}},
+				status(http.StatusBadRequest)},
+			{"PUT of a 100,000-character name", request{method: http.MethodPut, path: cal + strings.Repeat("n", 100000) + ".ics", user: "alice",
+				body: icsEvent("long@kalends.test", "DTSTART:20260302T090000Z"), header: map[string]string{"Content-Type": "text/calendar"}},
+				status(http.StatusForbidden)},
+			{"MKCALENDAR of a name with a control character", request{method: "MKCALENDAR", path: homePath("alice") + "c%07/", user: "alice"},
+				status(http.StatusForbidden)},
+			{"PROPPATCH of a 200 KB dead property", request{method: "PROPPATCH", path: cal, user: "alice",
+				body: `<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><X:big xmlns:X="urn:x-conformance">` + strings.Repeat("x", 200<<10) +
+					`</X:big></D:prop></D:set></D:propertyupdate>`},
+				func(t *testing.T, r *response) {
+					// RFC 4918 §9.2.1: 507, no room to record it.
+					wantPropStatus(t, decodeMultistatus(t, r).byHref(cal), xml.Name{Space: "urn:x-conformance", Local: "big"}, http.StatusInsufficientStorage)
+				}},
 			{"malformed XML MKCALENDAR", request{method: "MKCALENDAR", path: calendarPath("alice", "new"), user: "alice", body: malformed},
 				status(http.StatusBadRequest)},
 			{"oversized PUT", request{method: http.MethodPut, path: cal + "big.ics", user: "alice",
