@@ -276,7 +276,7 @@ func TestHomeDeadProperties(t *testing.T) {
 	ts := newTestServer(t)
 	home := "/dav/calendars/users/alice/"
 	_, body := ts.must(207, "alice", "PROPPATCH", home, `<?xml version="1.0" encoding="UTF-8"?>
-<A:propertyupdate xmlns:A="DAV:" xmlns:I="http://apple.com/ns/ical/"><A:set><A:prop>
+<A:propertyupdate xmlns:A="DAV:" xmlns:I="urn:ietf:params:xml:ns:caldav"><A:set><A:prop>
 <I:default-alarm-vevent-date>BEGIN:VALARM&#13;
 TRIGGER:-PT15H&#13;
 END:VALARM&#13;
@@ -287,13 +287,13 @@ END:VALARM&#13;
 </I:default-alarm-vevent-datetime></A:prop></A:set></A:propertyupdate>`)
 	r := parseMultistatus(t, body).response(home)
 	for _, n := range []string{"default-alarm-vevent-date", "default-alarm-vevent-datetime"} {
-		if st, _, _ := r.prop(dx.ICalName(n)); !strings.Contains(st, "200") {
+		if st, _, _ := r.prop(dx.CalDAVName(n)); !strings.Contains(st, "200") {
 			t.Fatalf("PROPPATCH of %s on the home: %s", n, body)
 		}
 	}
-	_, body = ts.must(207, "alice", "PROPFIND", home, `<A:propfind xmlns:A="DAV:" xmlns:I="http://apple.com/ns/ical/"><A:prop>
+	_, body = ts.must(207, "alice", "PROPFIND", home, `<A:propfind xmlns:A="DAV:" xmlns:I="urn:ietf:params:xml:ns:caldav"><A:prop>
 <I:default-alarm-vevent-datetime/></A:prop></A:propfind>`, "Depth", "0")
-	if st, v, _ := parseMultistatus(t, body).response(home).prop(dx.ICalName("default-alarm-vevent-datetime")); !strings.Contains(st, "200") || !strings.Contains(v, "TRIGGER:-PT15M") {
+	if st, v, _ := parseMultistatus(t, body).response(home).prop(dx.CalDAVName("default-alarm-vevent-datetime")); !strings.Contains(st, "200") || !strings.Contains(v, "TRIGGER:-PT15M") {
 		t.Fatalf("home dead property not returned: %s", body)
 	}
 	// Bob cannot change alice's home.
