@@ -104,6 +104,18 @@ func TestBadInput(t *testing.T) {
 					// RFC 4918 §9.2.1: 507, no room to record it.
 					wantPropStatus(t, decodeMultistatus(t, r).byHref(cal), xml.Name{Space: "urn:x-conformance", Local: "big"}, http.StatusInsufficientStorage)
 				}},
+			{"calendar-multiget of hrefs with NUL and bytes that are not UTF-8", request{method: "REPORT", path: cal, user: "alice",
+				header: map[string]string{"Depth": "1"},
+				body: `<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop>` +
+					`<D:href>` + cal + `a%00b.ics</D:href><D:href>` + cal + `a%FFb.ics</D:href></C:calendar-multiget>`},
+				func(t *testing.T, r *response) {
+					ms := decodeMultistatus(t, r)
+					for _, resp := range ms.Responses {
+						if statusCode(resp.Status) != http.StatusNotFound {
+							t.Errorf("multiget of %v: %s, want 404", resp.Hrefs, resp.Status)
+						}
+					}
+				}},
 			{"malformed XML MKCALENDAR", request{method: "MKCALENDAR", path: calendarPath("alice", "new"), user: "alice", body: malformed},
 				status(http.StatusBadRequest)},
 			{"oversized PUT", request{method: http.MethodPut, path: cal + "big.ics", user: "alice",
