@@ -23,12 +23,17 @@ var (
 )
 
 // UIDConflictError is returned when an object's UID is already used by
-// another resource of the same calendar (RFC 4791 §5.3.2.1 no-uid-conflict).
+// another resource of the same calendar, or when a write would replace an
+// object by one of another UID (RFC 4791 §5.3.2.1 no-uid-conflict).
 type UIDConflictError struct {
 	CalendarID int64
-	URI        string // the resource that holds the UID
+	URI        string // the resource that holds the UID, or the one whose UID would change
+	Changed    bool   // the write would change the UID of the object at URI
 }
 
 func (e *UIDConflictError) Error() string {
+	if e.Changed {
+		return fmt.Sprintf("backend: %q holds another UID", e.URI)
+	}
 	return fmt.Sprintf("backend: UID already used by %q", e.URI)
 }

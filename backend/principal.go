@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // PrincipalKind says what a principal stands for. It maps to the iCalendar
@@ -89,18 +88,8 @@ func NormalizeEmail(s string) string {
 	return strings.ToLower(s)
 }
 
-// ValidateCollectionName checks the URL segment of a new collection.
-// Clients choose these (UUIDs, or names typed by people, in any script), so
-// any UTF-8 text is allowed except control characters, '/' and the dot
-// segments; at most 255 bytes.
+// ValidateCollectionName checks the URL segment of a new collection: the
+// rules of ValidateResourceName.
 func ValidateCollectionName(name string) error {
-	if name == "" || len(name) > 255 || name == "." || name == ".." || !utf8.ValidString(name) {
-		return fmt.Errorf("backend: invalid collection name")
-	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f || r == '/' {
-			return fmt.Errorf("backend: collection names may not contain control characters or '/'")
-		}
-	}
-	return nil
+	return ValidateResourceName(name)
 }

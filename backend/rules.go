@@ -44,6 +44,17 @@ func CheckMove(req *PutObjectRequest) error {
 	return nil
 }
 
+// CheckObjectRequest is the first rung of every PutObject, checked before
+// anything is read (a name PostgreSQL cannot even compare must not reach
+// it): the object's name must pass ValidateResourceName (ErrInvalidName),
+// also when it replaces an object, then CheckMove.
+func CheckObjectRequest(req *PutObjectRequest) error {
+	if err := ValidateResourceName(req.Object.URI); err != nil {
+		return err
+	}
+	return CheckMove(req)
+}
+
 // CheckPut is the rule of PutObject: current is the object at the
 // request's URI as the store read it (nil if there is none), uidHolder the
 // URI of another object of the calendar holding the request's UID ("" if
@@ -52,7 +63,11 @@ func CheckMove(req *PutObjectRequest) error {
 // a missing or different one are ErrPreconditionFailed; then a UID held by
 // another object is a *UIDConflictError (RFC 4791 §5.3.2.1), unless that
 // object is the request's MoveFrom source in the same calendar, which the
-// same transaction removes (a rename keeps its UID).
+// same transaction removes (a rename keeps its UID); last, replacing an
+// object by one of another UID (a PUT, or a COPY or MOVE with Overwrite)
+// is a *UIDConflictError naming the object itself, since §5.3.2.1 forbids
+// to "overwrite an existing calendar object resource with one that has a
+// different UID property value". current must carry its UID.
 func CheckPut(req *PutObjectRequest, current *Object, uidHolder string) error {
 	uri := req.Object.URI
 	exists := current != nil
@@ -64,13 +79,20 @@ func CheckPut(req *PutObjectRequest, current *Object, uidHolder string) error {
 	case req.IfScheduleTagMatch != "" && (!exists || req.IfScheduleTagMatch != current.Index.ScheduleTag):
 		return fmt.Errorf("backend: put %s: If-Schedule-Tag-Match: %w", uri, ErrPreconditionFailed)
 	}
-	if uidHolder == "" || uidHolder == uri {
-		return nil
+	if uidHolder != "" && uidHolder != uri && !movesFrom(req, uidHolder) {
+		return &UIDConflictError{CalendarID: req.CalendarID, URI: uidHolder}
 	}
-	if m := req.MoveFrom; m != nil && m.CalendarID == req.CalendarID && m.URI == uidHolder {
-		return nil
+	if exists && current.UID != req.Object.UID {
+		return &UIDConflictError{CalendarID: req.CalendarID, URI: uri, Changed: true}
 	}
-	return &UIDConflictError{CalendarID: req.CalendarID, URI: uidHolder}
+	return nil
+}
+
+// movesFrom reports whether req moves the object at uri of its own
+// calendar, which the same transaction removes.
+func movesFrom(req *PutObjectRequest, uri string) bool {
+	m := req.MoveFrom
+	return m != nil && m.CalendarID == req.CalendarID && m.URI == uri
 }
 
 // PrepareObject stamps the request's object for writing at now, once
@@ -268,7 +290,8 @@ type FileTreeTx interface {
 }
 
 // TransferFileTree is CopyFileTree (move false) and MoveFileTree (move
-// true) on a store's steps, in the store's one transaction: the source
+// true) on a store's steps, in the store's one transaction: the
+// destination's name must pass CheckNewPath (ErrInvalidName); the source
 // must exist (ErrNotFound); the destination is canonical and must not
 // overlap the source (ErrBadDestination); its parent must exist
 // (ErrMissingParent); an existing destination needs Overwrite
@@ -276,6 +299,9 @@ type FileTreeTx interface {
 // "the destination resource is deleted as if by DELETE"). created is
 // false when a destination was replaced.
 func TransferFileTree(t *FileTransfer, move bool, tx FileTreeTx) (created bool, err error) {
+	if err := CheckNewPath(t.Dst); err != nil {
+		return false, err
+	}
 	src, err := tx.FindFile(t.Src)
 	if err != nil {
 		return false, err

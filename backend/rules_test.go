@@ -9,7 +9,7 @@ import (
 )
 
 func TestCheckPut(t *testing.T) {
-	cur := &Object{URI: "a.ics", ETag: `"e1"`, Index: ObjectIndex{ScheduleTag: `"s1"`}}
+	cur := &Object{URI: "a.ics", UID: "u", ETag: `"e1"`, Index: ObjectIndex{ScheduleTag: `"s1"`}}
 	obj := func(uri string) *Object { return &Object{URI: uri, UID: "u"} }
 	move := &ObjectRef{CalendarID: 1, URI: "old.ics"}
 	conflict := func(uri string) error { return &UIDConflictError{CalendarID: 1, URI: uri} }
@@ -37,6 +37,14 @@ func TestCheckPut(t *testing.T) {
 		{"UID held by another than the move's source", PutObjectRequest{CalendarID: 1, Object: obj("a.ics"), MoveFrom: move}, nil, "b.ics", conflict("b.ics")},
 		{"move from another calendar", PutObjectRequest{CalendarID: 2, Object: obj("a.ics"), MoveFrom: move}, nil, "old.ics",
 			&UIDConflictError{CalendarID: 2, URI: "old.ics"}},
+		{"replace by another UID", PutObjectRequest{CalendarID: 1, Object: &Object{URI: "a.ics", UID: "v"}}, cur, "",
+			&UIDConflictError{CalendarID: 1, URI: "a.ics", Changed: true}},
+		{"move over another UID", PutObjectRequest{CalendarID: 1, Object: &Object{URI: "a.ics", UID: "v"}, MoveFrom: move}, cur, "old.ics",
+			&UIDConflictError{CalendarID: 1, URI: "a.ics", Changed: true}},
+		{"precondition before UID change", PutObjectRequest{CalendarID: 1, Object: &Object{URI: "a.ics", UID: "v"}, IfMatch: `"e0"`}, cur, "",
+			ErrPreconditionFailed},
+		{"UID held by another before UID change", PutObjectRequest{CalendarID: 1, Object: &Object{URI: "a.ics", UID: "v"}}, cur, "b.ics",
+			conflict("b.ics")},
 	}
 	for _, tc := range tests {
 		err := CheckPut(&tc.req, tc.current, tc.holder)

@@ -139,6 +139,18 @@ type Calendars interface {
 	// PatchObjectProperties sets and removes dead properties of an object
 	// atomically. ErrNotFound if the object does not exist.
 	PatchObjectProperties(ctx context.Context, calendarID int64, objectURI string, set []Property, remove []xml.Name) error
+	// HomeProperties returns the dead properties of a principal's calendar
+	// home, ordered by name.
+	HomeProperties(ctx context.Context, principalID int64) ([]Property, error)
+	// PatchHomeProperties sets and removes dead properties of a
+	// principal's calendar home atomically. ErrNotFound if there is no
+	// such principal.
+	//
+	// Every write of dead properties (this one, PatchObjectProperties,
+	// UpdateCalendar, CreateCalendar, the file methods) keeps the bounds
+	// of CheckPropertySet and CheckPropertyUsage: ErrPropertyLimit, and
+	// nothing written, when it would pass them.
+	PatchHomeProperties(ctx context.Context, principalID int64, set []Property, remove []xml.Name) error
 	// Usage returns the bytes used by a collection's objects.
 	Usage(ctx context.Context, calendarID int64) (int64, error)
 	// Changes returns the latest change of each URI changed after revision

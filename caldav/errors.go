@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/kalends/kalends/backend"
 	"github.com/kalends/kalends/caldav/internal/davxml"
@@ -116,13 +117,18 @@ func (h *Handler) davError(err error) *Error {
 		}
 		return &Error{Status: status, Condition: davxml.CalDAVName(se.Condition), Detail: se.Reason}
 	case errors.As(err, &ue):
-		return &Error{Status: http.StatusConflict, Condition: condNoUIDConflict, Detail: "the UID is already used in this calendar"}
+		return &Error{Status: http.StatusForbidden, Condition: condNoUIDConflict, Detail: "the UID is already used in this calendar"}
 	case errors.Is(err, backend.ErrNotFound):
 		return errorf(http.StatusNotFound, "not found")
 	case errors.Is(err, backend.ErrPreconditionFailed):
 		return errorf(http.StatusPreconditionFailed, "the resource changed: precondition failed")
 	case errors.Is(err, backend.ErrExists):
 		return errorf(http.StatusConflict, "already exists")
+	case errors.Is(err, backend.ErrInvalidName):
+		return errorf(http.StatusForbidden, "%s", strings.TrimPrefix(err.Error(), "backend: "))
+	case errors.Is(err, backend.ErrPropertyLimit):
+		// RFC 4918 §9.2.1: 507, no room to record the property.
+		return errorf(http.StatusInsufficientStorage, "%s", strings.TrimPrefix(err.Error(), "backend: "))
 	case errors.Is(err, backend.ErrInvalidSyncToken):
 		return conditionf(http.StatusForbidden, condValidSyncToken, "unknown or expired sync token")
 	case errors.Is(err, context.Canceled):
@@ -150,7 +156,8 @@ func (h *Handler) calendarError(ce *calendar.Error) *Error {
 	case calendar.NotCalendar:
 		// No precondition names it: a plain 403.
 	case calendar.UIDConflict:
-		de.Status, de.Condition = http.StatusConflict, condNoUIDConflict
+		// 403 like every other precondition of RFC 4791 §5.3.2.1.
+		de.Condition = condNoUIDConflict
 	case calendar.InvalidTimezone:
 		de.Condition = condValidTimezone
 	case calendar.TooManyAttendees:
@@ -160,7 +167,7 @@ func (h *Handler) calendarError(ce *calendar.Error) *Error {
 	}
 	if w := ce.Where; w != nil {
 		path := collectionPath(w.Owner, w.Calendar) + w.URI
-		if de.Status == http.StatusConflict {
+		if ce.Code == calendar.UIDConflict {
 			// no-uid-conflict names the resource by its full path.
 			path = h.basePath() + path
 		}

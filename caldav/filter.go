@@ -19,28 +19,49 @@ import (
 var collations = map[string]bool{"i;ascii-casemap": true, "i;octet": true, "i;unicode-casemap": true}
 
 // checkFilter enforces what the XML decoder cannot: supported collations
-// (CALDAV:supported-collation) and time ranges only where RFC 4791 §9.9
-// gives them a meaning (CALDAV:valid-filter).
-func checkFilter(f *dx.CompFilter, top bool) error {
-	if !top && f.Name == "VCALENDAR" {
+// (CALDAV:supported-collation), components where RFC 5545 puts them and
+// time ranges only where RFC 4791 §9.9 gives them a meaning
+// (CALDAV:valid-filter, filter_valid.go). parent is the name of the
+// enclosing comp-filter, "" for the top level.
+func checkFilter(f *dx.CompFilter, parent string) error {
+	if parent != "" && f.Name == "VCALENDAR" {
 		return conditionf(http.StatusForbidden, condValidFilter, "VCALENDAR may only be the top-level comp-filter")
 	}
-	if f.Name == "VCALENDAR" && f.TimeRange != nil {
-		return conditionf(http.StatusForbidden, condValidFilter, "a time-range does not apply to VCALENDAR")
-	}
-	for i := range f.PropFilters {
-		pf := &f.PropFilters[i]
-		if err := checkCollation(pf.TextMatch); err != nil {
+	if parent != "" {
+		if err := checkNesting(parent, f.Name); err != nil {
 			return err
 		}
-		for j := range pf.ParamFilters {
-			if err := checkCollation(pf.ParamFilters[j].TextMatch); err != nil {
-				return err
-			}
+	}
+	if f.TimeRange != nil {
+		if err := checkCompTimeRange(f.Name); err != nil {
+			return err
+		}
+	}
+	for i := range f.PropFilters {
+		if err := checkPropFilter(&f.PropFilters[i]); err != nil {
+			return err
 		}
 	}
 	for i := range f.CompFilters {
-		if err := checkFilter(&f.CompFilters[i], false); err != nil {
+		if err := checkFilter(&f.CompFilters[i], f.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkPropFilter checks a prop-filter's time-range and collations.
+func checkPropFilter(pf *dx.PropFilter) error {
+	if pf.TimeRange != nil {
+		if err := checkPropTimeRange(pf.Name); err != nil {
+			return err
+		}
+	}
+	if err := checkCollation(pf.TextMatch); err != nil {
+		return err
+	}
+	for j := range pf.ParamFilters {
+		if err := checkCollation(pf.ParamFilters[j].TextMatch); err != nil {
 			return err
 		}
 	}

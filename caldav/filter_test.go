@@ -188,7 +188,49 @@ func TestTextAndParamMatch(t *testing.T) {
 	if !match(t, ev, f) {
 		t.Errorf("VTODO is-not-defined on an event object")
 	}
-	if checkFilter(pf(dx.PropFilter{Name: "X", TextMatch: tm("a", "i;nope", false)}), true) == nil {
+	if checkFilter(pf(dx.PropFilter{Name: "X", TextMatch: tm("a", "i;nope", false)}), "") == nil {
 		t.Errorf("unknown collation accepted")
+	}
+}
+
+// TestValidFilterShapes: the filters RFC 4791's examples and clients send
+// pass checkFilter; the shapes that can never match are refused with
+// valid-filter (the refusals over HTTP: TestCalendarQueryBadInput).
+func TestValidFilterShapes(t *testing.T) {
+	tr := &dx.TimeRange{Start: utc("20060104T000000Z")}
+	comp := func(name string, r *dx.TimeRange, kids ...dx.CompFilter) dx.CompFilter {
+		return dx.CompFilter{Name: name, TimeRange: r, CompFilters: kids}
+	}
+	prop := func(name string) dx.CompFilter {
+		return dx.CompFilter{Name: "VEVENT", PropFilters: []dx.PropFilter{{Name: name, TimeRange: tr}}}
+	}
+	top := func(kids ...dx.CompFilter) *dx.CompFilter { f := comp("VCALENDAR", nil, kids...); return &f }
+	good := map[string]*dx.CompFilter{
+		"VEVENT with a time-range":        top(comp("VEVENT", tr)),
+		"VALARM in VTODO with a range":    top(comp("VTODO", nil, comp("VALARM", tr))),
+		"VTIMEZONE with STANDARD":         top(comp("VTIMEZONE", nil, comp("STANDARD", nil))),
+		"AVAILABLE in VAVAILABILITY":      top(comp("VAVAILABILITY", tr, comp("AVAILABLE", tr))),
+		"an X- component without a range": top(comp("VEVENT", nil, comp("X-THING", nil))),
+		"time-range on DTSTART":           top(prop("DTSTART")),
+		"time-range on an X- property":    top(prop("X-WHEN")),
+		"time-range on lower-case due":    top(prop("due")),
+	}
+	for name, f := range good {
+		if err := checkFilter(f, ""); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	bad := map[string]*dx.CompFilter{
+		"VTODO in VEVENT":        top(comp("VEVENT", nil, comp("VTODO", nil))),
+		"VALARM in VJOURNAL":     top(comp("VJOURNAL", nil, comp("VALARM", nil))),
+		"DAYLIGHT in VEVENT":     top(comp("VEVENT", nil, comp("DAYLIGHT", nil))),
+		"time-range on DAYLIGHT": top(comp("VTIMEZONE", nil, comp("DAYLIGHT", tr))),
+		"time-range on LOCATION": top(prop("LOCATION")),
+		"a nested VCALENDAR":     top(comp("VEVENT", nil, comp("VCALENDAR", nil))),
+	}
+	for name, f := range bad {
+		if err := checkFilter(f, ""); err == nil || err.(*Error).Condition != condValidFilter {
+			t.Errorf("%s: %v, want valid-filter", name, err)
+		}
 	}
 }

@@ -54,12 +54,7 @@ func (h *Handler) mkcalendar(w http.ResponseWriter, r *http.Request, extended bo
 	}
 	u, failed := collectUpdates(res, updates, true)
 	if len(failed) > 0 {
-		names := make([]string, 0, len(failed))
-		for n, f := range failed {
-			names = append(names, n.Local+": "+f.reason)
-		}
-		sort.Strings(names)
-		return errorf(http.StatusForbidden, "cannot set %s", strings.Join(names, "; "))
+		return h.refuseMkcalendar(w, res, updates, failed, extended)
 	}
 	c := &backend.Calendar{PrincipalID: res.principal.ID, URI: res.calURI, Kind: backend.CollectionCalendar,
 		Components: []string{"VEVENT", "VTODO"}}
@@ -83,4 +78,28 @@ func hasCalendarType(types []xml.Name) bool {
 		}
 	}
 	return false
+}
+
+// refuseMkcalendar answers a MKCALENDAR whose properties cannot all be
+// set, and which therefore created nothing: 207 with a 403 (or 409)
+// propstat for each refused property and 424 for the others (RFC 4791
+// §5.3.1: "If the server cannot set all properties, … the collection
+// must not be created"; the propstats are PROPPATCH's, RFC 4918 §9.2).
+// Extended MKCOL keeps its plain 403 with the reasons.
+func (h *Handler) refuseMkcalendar(w http.ResponseWriter, res *resource, updates []dx.PropUpdate, failed map[xml.Name]propFailure, extended bool) error {
+	if extended {
+		names := make([]string, 0, len(failed))
+		for n, f := range failed {
+			names = append(names, n.Local+": "+f.reason)
+		}
+		sort.Strings(names)
+		return errorf(http.StatusForbidden, "cannot set %s", strings.Join(names, "; "))
+	}
+	resp := dx.NewResponse(h.href(res.path))
+	addFailures(resp, updates, failed)
+	mw := startMultistatus(w)
+	if err := mw.WriteResponse(resp); err != nil {
+		return nil
+	}
+	return mw.Close("", "")
 }

@@ -211,10 +211,18 @@ func (h *Handler) propResponse(pc *propCtx, req *dx.PropRequest) (*dx.Response, 
 			return nil, err
 		}
 	}
+	if pc.res.kind == resHome {
+		var err error
+		if dead, err = h.store.HomeProperties(pc.ctx, pc.res.principal.ID); err != nil {
+			return nil, err
+		}
+	}
 	switch req.Kind {
 	case dx.PropNameOnly:
 		for name, def := range liveProps {
-			if def.kinds.has(pc.res.kind) {
+			if def.kinds.has(pc.res.kind) && def.costlyOn.has(pc.res.kind) {
+				resp.AddProp(http.StatusOK, dx.EmptyProp(name))
+			} else if def.kinds.has(pc.res.kind) {
 				if v, err := def.get(pc); err == nil && v != nil {
 					resp.AddProp(http.StatusOK, dx.EmptyProp(name))
 				}
@@ -228,7 +236,7 @@ func (h *Handler) propResponse(pc *propCtx, req *dx.PropRequest) (*dx.Response, 
 		return resp, nil
 	case dx.PropAll:
 		for name, def := range liveProps {
-			if def.kinds.has(pc.res.kind) && !def.hidden {
+			if def.kinds.has(pc.res.kind) && !def.hiddenOn(pc.res.kind) {
 				if err := h.addProp(pc, resp, name, dead); err != nil {
 					return nil, err
 				}
@@ -240,7 +248,7 @@ func (h *Handler) propResponse(pc *propCtx, req *dx.PropRequest) (*dx.Response, 
 			}
 		}
 		for _, name := range req.Include {
-			if def, ok := liveProps[name]; !ok || def.hidden {
+			if def, ok := liveProps[name]; !ok || def.hiddenOn(pc.res.kind) {
 				if err := h.addProp(pc, resp, name, dead); err != nil {
 					return nil, err
 				}

@@ -2,9 +2,11 @@ package caldav
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/kalends/kalends/backend"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
@@ -39,35 +41,30 @@ func (h *Handler) proppatch(w http.ResponseWriter, r *http.Request) error {
 	if res.kind == resProxyGroup {
 		return h.proppatchProxyGroup(w, r, res, updates)
 	}
-	if (res.kind != resCollection && res.kind != resObject) || !h.mayWrite(r.Context(), res) {
+	if (res.kind != resCollection && res.kind != resObject && res.kind != resHome) || !h.mayWrite(r.Context(), res) {
 		return conditionf(http.StatusForbidden, condNeedPrivileges, "the properties of %s cannot be changed", res.path)
 	}
 	u, failed := collectUpdates(res, updates, false)
 	resp := dx.NewResponse(h.href(res.path))
 	if len(failed) > 0 {
+		addFailures(resp, updates, failed)
+	} else if err := h.applyUpdates(r.Context(), res, u); errors.Is(err, backend.ErrPropertyLimit) {
+		// RFC 4918 §9.2.1: 507 for what could not be recorded, 424 for
+		// the rest; nothing was written.
 		for _, up := range updates {
-			name := up.Name()
-			if f, ok := failed[name]; ok {
-				ps := &dx.Propstat{Status: f.status, Props: []*dx.Element{dx.EmptyProp(name)}, ResponseDescription: f.reason}
-				if f.status == http.StatusForbidden {
-					ps.Error = []*dx.Element{dx.Condition(condCannotModifyProtected)}
-				}
-				resp.Propstats = append(resp.Propstats, ps)
-				continue
+			status := http.StatusFailedDependency
+			if !up.Remove {
+				status = http.StatusInsufficientStorage
 			}
-			// RFC 4918 §9.2.1: the others fail because one did.
-			resp.AddProp(http.StatusFailedDependency, dx.EmptyProp(name))
+			ps := &dx.Propstat{Status: status, Props: []*dx.Element{dx.EmptyProp(up.Name())}}
+			if status == http.StatusInsufficientStorage {
+				ps.ResponseDescription = strings.TrimPrefix(err.Error(), "backend: ")
+			}
+			resp.Propstats = append(resp.Propstats, ps)
 		}
+	} else if err != nil {
+		return err
 	} else {
-		if res.kind == resCollection {
-			// A new calendar-timezone re-indexes the calendar's
-			// objects in the same transaction.
-			if _, err := h.svc.UpdateCalendar(r.Context(), res.cal, u); err != nil {
-				return err
-			}
-		} else if err := h.store.PatchObjectProperties(r.Context(), res.cal.ID, res.objURI, u.Set, u.Remove); err != nil {
-			return err
-		}
 		for _, up := range updates {
 			resp.AddProp(http.StatusOK, dx.EmptyProp(up.Name()))
 		}
@@ -77,6 +74,40 @@ func (h *Handler) proppatch(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	return mw.Close("", "")
+}
+
+// addFailures answers refused property instructions (PROPPATCH, RFC
+// 4918 §9.2; MKCALENDAR, RFC 4791 §5.3.1): each failed one with its
+// status and reason, and, since nothing was applied, every other one 424.
+func addFailures(resp *dx.Response, updates []dx.PropUpdate, failed map[xml.Name]propFailure) {
+	for _, up := range updates {
+		name := up.Name()
+		if f, ok := failed[name]; ok {
+			ps := &dx.Propstat{Status: f.status, Props: []*dx.Element{dx.EmptyProp(name)}, ResponseDescription: f.reason}
+			if f.status == http.StatusForbidden {
+				ps.Error = []*dx.Element{dx.Condition(condCannotModifyProtected)}
+			}
+			resp.Propstats = append(resp.Propstats, ps)
+			continue
+		}
+		// RFC 4918 §9.2.1: the others fail because one did.
+		resp.AddProp(http.StatusFailedDependency, dx.EmptyProp(name))
+	}
+}
+
+// applyUpdates writes a PROPPATCH that collectUpdates accepted: a
+// calendar's through the service (a new calendar-timezone re-indexes its
+// objects in the same transaction), an object's or a home's dead
+// properties in the store.
+func (h *Handler) applyUpdates(ctx context.Context, res *resource, u *backend.CalendarUpdate) error {
+	switch res.kind {
+	case resCollection:
+		_, err := h.svc.UpdateCalendar(ctx, res.cal, u)
+		return err
+	case resHome:
+		return h.store.PatchHomeProperties(ctx, res.principal.ID, u.Set, u.Remove)
+	}
+	return h.store.PatchObjectProperties(ctx, res.cal.ID, res.objURI, u.Set, u.Remove)
 }
 
 type propFailure struct {

@@ -52,7 +52,14 @@ type propDef struct {
 	// hidden properties are left out of allprop (RFC 4918 §9.1: expensive
 	// or CalDAV-defined ones the client must ask for by name).
 	hidden bool
+	// costlyOn are the kinds where the value is expensive to compute: there
+	// the property is hidden from allprop and propname lists it without
+	// computing it.
+	costlyOn kindSet
 }
+
+// hiddenOn reports whether allprop leaves the property out on kind k.
+func (d *propDef) hiddenOn(k resKind) bool { return d.hidden || d.costlyOn.has(k) }
 
 // liveProps is the property table.
 var liveProps map[xml.Name]*propDef
@@ -256,7 +263,8 @@ func privileges(pc *propCtx) []xml.Name {
 // supportedReports is DAV:supported-report-set (RFC 3253 §3.1.5).
 func supportedReports(r *resource) []xml.Name {
 	common := []xml.Name{dx.DAVName("expand-property"), dx.DAVName("principal-property-search"),
-		dx.DAVName("principal-search-property-set"), dx.CSName("calendarserver-principal-search")}
+		dx.DAVName("principal-search-property-set"), dx.DAVName("principal-match"), dx.DAVName("acl-principal-prop-set"),
+		dx.CSName("calendarserver-principal-search")}
 	switch r.kind {
 	case resCollection:
 		if r.cal.Kind == backend.CollectionOutbox {

@@ -9,14 +9,31 @@ import (
 
 func registerObjectProps() {
 	objects := kinds(resObject)
-	register(dx.DAVName("getetag"), &propDef{kinds: objects, get: func(pc *propCtx) (*dx.Element, error) {
+	// A collection's GET is the whole calendar (collection_get.go): RFC
+	// 4918 §15 wants the same ETag, type and length in its properties.
+	// The length needs the export, so it is only computed when asked for.
+	gettable := kinds(resObject, resCollection)
+	register(dx.DAVName("getetag"), &propDef{kinds: gettable, get: func(pc *propCtx) (*dx.Element, error) {
+		if pc.res.kind == resCollection {
+			return dx.TextProp(dx.DAVName("getetag"), ctag(pc.res.cal)), nil
+		}
 		return dx.TextProp(dx.DAVName("getetag"), pc.res.obj.ETag), nil
 	}})
-	register(dx.DAVName("getcontenttype"), &propDef{kinds: objects, get: func(pc *propCtx) (*dx.Element, error) {
+	register(dx.DAVName("getcontenttype"), &propDef{kinds: gettable, get: func(pc *propCtx) (*dx.Element, error) {
+		if pc.res.kind == resCollection {
+			return dx.TextProp(dx.DAVName("getcontenttype"), collectionContentType), nil
+		}
 		return dx.TextProp(dx.DAVName("getcontenttype"), objectContentType(pc.res.obj.Component)), nil
 	}})
-	register(dx.DAVName("getcontentlength"), &propDef{kinds: objects, get: func(pc *propCtx) (*dx.Element, error) {
-		return dx.TextProp(dx.DAVName("getcontentlength"), strconv.FormatInt(pc.res.obj.Size, 10)), nil
+	register(dx.DAVName("getcontentlength"), &propDef{kinds: gettable, costlyOn: kinds(resCollection), get: func(pc *propCtx) (*dx.Element, error) {
+		if pc.res.kind != resCollection {
+			return dx.TextProp(dx.DAVName("getcontentlength"), strconv.FormatInt(pc.res.obj.Size, 10)), nil
+		}
+		n, err := pc.h.exportLength(pc.ctx, pc.res.cal)
+		if err != nil {
+			return nil, err
+		}
+		return dx.TextProp(dx.DAVName("getcontentlength"), strconv.FormatInt(n, 10)), nil
 	}})
 	register(dx.CalDAVName("schedule-tag"), &propDef{kinds: objects, hidden: true, get: func(pc *propCtx) (*dx.Element, error) {
 		if pc.res.obj.Index.ScheduleTag == "" {

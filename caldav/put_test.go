@@ -67,7 +67,7 @@ func TestPutPreconditions(t *testing.T) {
 		{"two UIDs", "x4.ics", twoUIDs, "text/calendar", 403, "valid-calendar-object-resource"},
 		{"METHOD", "x5.ics", withMethod, "text/calendar", 403, "valid-calendar-object-resource"},
 		{"VTODO in an events calendar", "x6.ics", todo, "text/calendar", 403, "supported-calendar-component"},
-		{"duplicate UID", "x7.ics", strings.Replace(keep, "SUMMARY:Keep", "SUMMARY:Other", 1), "text/calendar", 409, "no-uid-conflict"},
+		{"duplicate UID", "x7.ics", strings.Replace(keep, "SUMMARY:Keep", "SUMMARY:Other", 1), "text/calendar", 403, "no-uid-conflict"},
 		{"too large", "x8.ics", strings.Replace(keep, "SUMMARY:Keep", "SUMMARY:"+strings.Repeat("x", 1<<20), 1), "text/calendar", 413, "max-resource-size"},
 		{"endless SECONDLY", "x9.ics", hostile, "text/calendar", 403, "max-instances"},
 	}
@@ -87,6 +87,19 @@ func TestPutPreconditions(t *testing.T) {
 	}
 	if _, body := ts.must(200, "alice", "GET", cal+"keep.ics", ""); body != keep {
 		t.Fatal("a refused PUT changed another object")
+	}
+	// A PUT of another UID over an existing object would change its UID
+	// (RFC 4791 §5.3.2.1): refused, naming the object, for every component.
+	ts.put("alice", "/dav/calendars/users/alice/tasks/t.ics", todo)
+	for path, body := range map[string]string{cal + "keep.ics": event("other", "20260301T100000Z", "Keep"),
+		"/dav/calendars/users/alice/tasks/t.ics": strings.Replace(todo, "UID:t1", "UID:t2", 1)} {
+		resp, got := ts.do("alice", "PUT", path, body, "Content-Type", "text/calendar")
+		if resp.StatusCode != 403 || errorCondition(t, got) != dx.CalDAVName("no-uid-conflict") || !strings.Contains(got, "<D:href>"+path+"</D:href>") {
+			t.Errorf("PUT of another UID over %s: %d\n%s", path, resp.StatusCode, got)
+		}
+	}
+	if _, body := ts.must(200, "alice", "GET", "/dav/calendars/users/alice/tasks/t.ics", ""); body != todo {
+		t.Fatal("a refused UID change changed the task")
 	}
 	// PUT where no calendar is: into the home, into the inbox, below a missing calendar.
 	ts.must(405, "alice", "PUT", "/dav/calendars/users/alice/calendar/", keep)
@@ -158,5 +171,48 @@ func TestPutWithoutVTimezone(t *testing.T) {
 	resp, _ = ts.must(http.StatusNoContent, "alice", "PUT", cal+"notz.ics", body, "Content-Type", "text/calendar")
 	if resp.Header.Get("ETag") == "" {
 		t.Fatal("no ETag for unchanged bytes")
+	}
+}
+
+// TestResourceNamesRefused: a new resource whose name holds control
+// characters or is longer than 255 bytes is refused with 403 and a
+// reason; a path with NUL or bytes that are not UTF-8 is a bad request.
+// Nothing is written.
+func TestResourceNamesRefused(t *testing.T) {
+	ts := newTestServer(t)
+	ics := event("n", "20260301T100000Z", "N")
+	for path, want := range map[string]int{
+		cal + "a%0D%0Ab.ics":               403,
+		cal + "tab%09.ics":                 403,
+		cal + strings.Repeat("x", 300):     403,
+		cal + "nul%00.ics":                 400,
+		cal + "bad%FF.ics":                 400,
+		cal + "dir%01/":                    403, // MKCOL below
+		"/dav/calendars/users/alice/c%0A/": 403, // MKCALENDAR below
+	} {
+		method := "PUT"
+		switch {
+		case strings.HasPrefix(path, cal) && strings.HasSuffix(path, "/"):
+			method = "MKCOL"
+		case strings.HasSuffix(path, "/"):
+			method = "MKCALENDAR"
+		}
+		data := ics
+		if method != "PUT" {
+			data = ""
+		}
+		resp, body := ts.do("alice", method, path, data, "Content-Type", "text/calendar")
+		if resp.StatusCode != want || !strings.Contains(body, "name") && !strings.Contains(body, "path") {
+			t.Errorf("%s %q: %d, want %d with a reason\n%s", method, path, resp.StatusCode, want, body)
+		}
+	}
+	ts.put("alice", cal+"ok.ics", ics)
+	resp, body := ts.do("alice", "MOVE", cal+"ok.ics", "", "Destination", ts.srv.URL+cal+"x%0Dy.ics")
+	if resp.StatusCode != 403 {
+		t.Errorf("MOVE to a name with CR: %d %s", resp.StatusCode, body)
+	}
+	_, body = ts.must(207, "alice", "PROPFIND", cal, `<propfind xmlns="DAV:"><prop><getetag/></prop></propfind>`, "Depth", "1")
+	if got := parseMultistatus(t, body).hrefs(t); len(got) != 2 {
+		t.Fatalf("after refused names the calendar holds %v", got)
 	}
 }

@@ -36,6 +36,9 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request) error {
 		}
 		return conditionf(http.StatusForbidden, condSupportedReport, "the %s report is not supported", name.Local)
 	}
+	if err := checkReportDepth(r, name); err != nil {
+		return err
+	}
 	res, err := h.resolve(r.Context(), h.davPath(r))
 	if errors.Is(err, errMissingParent) {
 		return errorf(http.StatusNotFound, "no resource at %s", r.URL.Path)

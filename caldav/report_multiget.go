@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kalends/kalends/backend"
 	dx "github.com/kalends/kalends/caldav/internal/davxml"
@@ -114,6 +115,9 @@ func (h *Handler) memberURI(href string, res *resource) string {
 	uri, ok := strings.CutPrefix(p, res.path)
 	if !ok || uri == "" || uri == "." || uri == ".." || strings.Contains(uri, "/") {
 		return ""
+	}
+	if strings.ContainsRune(uri, 0) || !utf8.ValidString(uri) {
+		return "" // no stored name holds them; PostgreSQL cannot compare them
 	}
 	return uri
 }

@@ -38,7 +38,7 @@ func (h *Handler) reportCalendarQuery(w http.ResponseWriter, r *http.Request, re
 	if err != nil {
 		return xmlError(err)
 	}
-	if err := checkFilter(&q.Filter, true); err != nil {
+	if err := checkFilter(&q.Filter, ""); err != nil {
 		return err
 	}
 	if err := checkCalendarDataRequest(q.Prop.CalendarData); err != nil {

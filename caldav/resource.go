@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kalends/kalends/backend"
 )
@@ -101,6 +102,11 @@ func (h *Handler) resolve(ctx context.Context, path string) (*resource, error) {
 	}
 	if path == "/" || path == "/dav" || path == davRoot {
 		return &resource{kind: resRoot, path: davRoot}, nil
+	}
+	if strings.ContainsRune(path, 0) || !utf8.ValidString(path) {
+		// No stored name holds them (PostgreSQL cannot even compare
+		// them); new names are checked by backend.ValidateResourceName.
+		return nil, errorf(http.StatusBadRequest, "the path holds a NUL byte or bytes that are not UTF-8")
 	}
 	rest, ok := strings.CutPrefix(path, davRoot)
 	if !ok {

@@ -30,8 +30,9 @@ const (
 	TooLarge
 	// NotCalendar: objects may only be stored in calendar collections.
 	NotCalendar
-	// UIDConflict: another resource of the calendar holds the UID
-	// (no-uid-conflict); Where names it.
+	// UIDConflict: another resource of the calendar holds the UID, or the
+	// write would replace an object by one of another UID
+	// (no-uid-conflict); Where names the resource holding the UID.
 	UIDConflict
 	// InvalidTimezone: a calendar-timezone that is not exactly one
 	// VTIMEZONE (valid-calendar-timezone).
@@ -118,13 +119,17 @@ func icalError(err error) error {
 }
 
 // uidConflict turns the store's UIDConflictError into an Error naming the
-// resource that holds uid in calendar c of owner; other errors are
-// returned as they are.
+// resource that holds uid in calendar c of owner, or the one whose UID the
+// write would change (RFC 4791 §5.3.2.1); other errors are returned as
+// they are.
 func uidConflict(err error, owner *backend.Principal, c *backend.Calendar, uid string) error {
 	var conflict *backend.UIDConflictError
 	if !errors.As(err, &conflict) {
 		return err
 	}
-	return &Error{Code: UIDConflict, Where: &Location{Owner: owner, Calendar: c, URI: conflict.URI},
-		Reason: "UID " + uid + " is already used by another resource of this calendar"}
+	reason := "UID " + uid + " is already used by another resource of this calendar"
+	if conflict.Changed {
+		reason = "the resource holds another UID: a UID cannot change by overwriting it (UID " + uid + ")"
+	}
+	return &Error{Code: UIDConflict, Where: &Location{Owner: owner, Calendar: c, URI: conflict.URI}, Reason: reason}
 }

@@ -277,13 +277,8 @@ func (s *Service) Copy(ctx context.Context, req *CopyRequest) (*PutResult, error
 		put.MoveFrom = &backend.ObjectRef{CalendarID: req.Source.Calendar.ID, URI: req.Source.URI, IfMatch: req.Object.ETag}
 	}
 	result, err := s.store.PutObject(ctx, put)
-	var conflict *backend.UIDConflictError
-	if errors.As(err, &conflict) {
-		return nil, &Error{Code: UIDConflict, Where: &Location{Owner: req.Dest.Owner, Calendar: req.Dest.Calendar, URI: conflict.URI},
-			Reason: "UID " + obj.UID + " is already used in the destination calendar"}
-	}
 	if err != nil {
-		return nil, err
+		return nil, uidConflict(err, req.Dest.Owner, req.Dest.Calendar, obj.UID)
 	}
 	return &PutResult{Created: result.Created, ETag: result.ETag, Verbatim: true}, nil
 }

@@ -25,6 +25,10 @@ func TestBadInput(t *testing.T) {
 		bobObj := calendarPath("bob", "calendar") + "private.ics"
 		bobData := icsEvent("bob-private@kalends.test", "DTSTART:20260302T090000Z", "SUMMARY:Bob's secret")
 		bobETag := srv.putICS(t, "bob", bobObj, bobData, nil).expect(t, http.StatusCreated).Header.Get("ETag")
+		// A source in another calendar of alice's for COPY and MOVE.
+		srv.do(t, request{method: "MKCALENDAR", path: calendarPath("alice", "second"), user: "alice"}).expect(t, http.StatusCreated)
+		src := calendarPath("alice", "second") + "src.ics"
+		srv.putICS(t, "alice", src, icsEvent("src@kalends.test", "DTSTART:20260304T090000Z"), nil).expect(t, http.StatusCreated)
 
 		// unchanged checks that alice's and bob's objects are as stored and
 		// that alice's calendar holds nothing else.
@@ -46,11 +50,7 @@ func TestBadInput(t *testing.T) {
 		}
 
 		malformed := `<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:getetag></D:prop>`
-		cases := []struct {
-			name  string
-			rq    request
-			check func(t *testing.T, r *response)
-		}{
+		cases := []badCase{
 			{"malformed XML PROPFIND", request{method: "PROPFIND", path: cal, user: "alice", body: malformed,
 				header: map[string]string{"Depth": "0"}}, status(http.StatusBadRequest)},
 			{"malformed XML PROPPATCH", request{method: "PROPPATCH", path: cal, user: "alice", body: malformed},
@@ -77,6 +77,48 @@ func TestBadInput(t *testing.T) {
 				header: map[string]string{"Depth": "1"}},
 				// RFC 4791 §9.9: end must be after start.
 				condition(http.StatusForbidden, caldavName("valid-filter"))},
+			// RFC 4791 §9.7.1, §9.9: filters whose shape can never match.
+			badFilter(cal, "VEVENT inside VEVENT", `<C:comp-filter name="VEVENT"><C:comp-filter name="VEVENT"/></C:comp-filter>`),
+			badFilter(cal, "VEVENT inside VALARM", `<C:comp-filter name="VEVENT"><C:comp-filter name="VALARM"><C:comp-filter name="VEVENT"/></C:comp-filter></C:comp-filter>`),
+			badFilter(cal, "VALARM under VCALENDAR", `<C:comp-filter name="VALARM"/>`),
+			badFilter(cal, "time-range on SUMMARY", `<C:comp-filter name="VEVENT"><C:prop-filter name="SUMMARY"><C:time-range start="20260101T000000Z"/></C:prop-filter></C:comp-filter>`),
+			badFilter(cal, "time-range on VTIMEZONE", `<C:comp-filter name="VTIMEZONE"><C:time-range start="20260101T000000Z"/></C:comp-filter>`),
+			badFilter(cal, "time-range on STANDARD", `<C:comp-filter name="VTIMEZONE"><C:comp-filter name="STANDARD"><C:time-range start="20260101T000000Z"/></C:comp-filter></C:comp-filter>`),
+			badFilter(cal, "time-range on an X- component", `<C:comp-filter name="X-KALENDS"><C:time-range start="20260101T000000Z"/></C:comp-filter>`),
+			// Hostile names (issue 11): refused with a reason, nothing stored.
+			{"PUT of a name with CR LF", request{method: http.MethodPut, path: cal + "a%0D%0Ab.ics", user: "alice",
+				body: icsEvent("crlf@kalends.test", "DTSTART:20260302T090000Z"), header: map[string]string{"Content-Type": "text/calendar"}},
+				status(http.StatusForbidden)},
+			{"PUT of a name with NUL", request{method: http.MethodPut, path: cal + "a%00b.ics", user: "alice",
+				body: icsEvent("nul@kalends.test", "DTSTART:20260302T090000Z"), header: map[string]string{"Content-Type": "text/calendar"}},
+				status(http.StatusBadRequest)},
+			{"PUT of a name that is not UTF-8", request{method: http.MethodPut, path: cal + "a%FF%FEb.ics", user: "alice",
+				body: icsEvent("latin@kalends.test", "DTSTART:20260302T090000Z"), header: map[string]string{"Content-Type": "text/calendar"}},
+				status(http.StatusBadRequest)},
+			{"PUT of a 100,000-character name", request{method: http.MethodPut, path: cal + strings.Repeat("n", 100000) + ".ics", user: "alice",
+				body: icsEvent("long@kalends.test", "DTSTART:20260302T090000Z"), header: map[string]string{"Content-Type": "text/calendar"}},
+				status(http.StatusForbidden)},
+			{"MKCALENDAR of a name with a control character", request{method: "MKCALENDAR", path: homePath("alice") + "c%07/", user: "alice"},
+				status(http.StatusForbidden)},
+			{"PROPPATCH of a 200 KB dead property", request{method: "PROPPATCH", path: cal, user: "alice",
+				body: `<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><X:big xmlns:X="urn:x-conformance">` + strings.Repeat("x", 200<<10) +
+					`</X:big></D:prop></D:set></D:propertyupdate>`},
+				func(t *testing.T, r *response) {
+					// RFC 4918 §9.2.1: 507, no room to record it.
+					wantPropStatus(t, decodeMultistatus(t, r).byHref(cal), xml.Name{Space: "urn:x-conformance", Local: "big"}, http.StatusInsufficientStorage)
+				}},
+			{"calendar-multiget of hrefs with NUL and bytes that are not UTF-8", request{method: "REPORT", path: cal, user: "alice",
+				header: map[string]string{"Depth": "1"},
+				body: `<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop>` +
+					`<D:href>` + cal + `a%00b.ics</D:href><D:href>` + cal + `a%FFb.ics</D:href></C:calendar-multiget>`},
+				func(t *testing.T, r *response) {
+					ms := decodeMultistatus(t, r)
+					for _, resp := range ms.Responses {
+						if statusCode(resp.Status) != http.StatusNotFound {
+							t.Errorf("multiget of %v: %s, want 404", resp.Hrefs, resp.Status)
+						}
+					}
+				}},
 			{"malformed XML MKCALENDAR", request{method: "MKCALENDAR", path: calendarPath("alice", "new"), user: "alice", body: malformed},
 				status(http.StatusBadRequest)},
 			{"oversized PUT", request{method: http.MethodPut, path: cal + "big.ics", user: "alice",
@@ -122,10 +164,22 @@ func TestBadInput(t *testing.T) {
 				body: origData, header: map[string]string{"Content-Type": "text/calendar"}},
 				func(t *testing.T, r *response) {
 					// RFC 4791 §5.3.2.1: the href of the resource holding the UID.
-					c := wantCondition(t, r, http.StatusConflict, caldavName("no-uid-conflict"))
-					if c != nil && (len(c.hrefs()) != 1 || hrefPath(c.hrefs()[0]) != orig) {
-						t.Errorf("no-uid-conflict hrefs %v, want [%s]", c.hrefs(), orig)
-					}
+					wantUIDConflict(t, r, orig)
+				}},
+			// RFC 4791 §5.3.2.1: no overwrite "with one that has a different
+			// UID property value", by PUT, COPY or MOVE; the href names the
+			// resource whose UID would change.
+			{"PUT of another UID over an existing object", request{method: http.MethodPut, path: orig, user: "alice",
+				body: icsEvent("another-uid@kalends.test", "DTSTART:20260303T090000Z"), header: map[string]string{"Content-Type": "text/calendar"}},
+				func(t *testing.T, r *response) { wantUIDConflict(t, r, orig) }},
+			{"COPY onto an object of another UID", request{method: "COPY", path: src, user: "alice",
+				header: map[string]string{"Destination": srv.url(orig), "Overwrite": "T"}},
+				func(t *testing.T, r *response) { wantUIDConflict(t, r, orig) }},
+			{"MOVE onto an object of another UID", request{method: "MOVE", path: src, user: "alice",
+				header: map[string]string{"Destination": srv.url(orig), "Overwrite": "T"}},
+				func(t *testing.T, r *response) {
+					wantUIDConflict(t, r, orig)
+					srv.do(t, request{method: http.MethodGet, path: src, user: "alice"}).expect(t, http.StatusOK)
 				}},
 			{"wrong If-Match", request{method: http.MethodPut, path: orig, user: "alice",
 				body:   icsEvent("single-1@kalends.test", "DTSTART:20260303T090000Z"),
@@ -179,11 +233,7 @@ func TestBadInput(t *testing.T) {
 			{method: "COPY", path: orig, header: map[string]string{"Destination": srv.url(calendarPath("bob", "calendar") + "copy.ics")}},
 		} {
 			rq.user = "alice"
-			cases = append(cases, struct {
-				name  string
-				rq    request
-				check func(t *testing.T, r *response)
-			}{"other user's " + rq.method + " " + rq.path, rq, status(http.StatusForbidden)})
+			cases = append(cases, badCase{"other user's " + rq.method + " " + rq.path, rq, status(http.StatusForbidden)})
 		}
 
 		for _, tc := range cases {
@@ -200,6 +250,31 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("bad input provoked an internal server error; see the server log")
 		}
 	})
+}
+
+// badCase is one case of TestBadInput.
+type badCase = struct {
+	name  string
+	rq    request
+	check func(t *testing.T, r *response)
+}
+
+// badFilter is a calendar-query on cal whose filter, inside the top-level
+// VCALENDAR comp-filter, is inner: 403 valid-filter, not an empty 207.
+func badFilter(cal, name, inner string) badCase {
+	body := `<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop>` +
+		`<C:filter><C:comp-filter name="VCALENDAR">` + inner + `</C:comp-filter></C:filter></C:calendar-query>`
+	return badCase{"filter with " + name, request{method: "REPORT", path: cal, user: "alice", body: body,
+		header: map[string]string{"Depth": "1"}}, condition(http.StatusForbidden, caldavName("valid-filter"))}
+}
+
+// wantUIDConflict checks for 403 no-uid-conflict naming href alone.
+func wantUIDConflict(t *testing.T, r *response, href string) {
+	t.Helper()
+	c := wantCondition(t, r, http.StatusForbidden, caldavName("no-uid-conflict"))
+	if c != nil && (len(c.hrefs()) != 1 || hrefPath(c.hrefs()[0]) != href) {
+		t.Errorf("no-uid-conflict hrefs %v, want [%s]", c.hrefs(), href)
+	}
 }
 
 // status returns a check that the answer has status want.

@@ -167,7 +167,18 @@ func updateCalendar(ctx context.Context, tx pgx.Tx, id int64, u *backend.Calenda
 	return c, nil
 }
 
+// patchProperties writes dead properties of a collection (objectURI "")
+// or a member, within the bounds of backend.CheckPropertySet and
+// backend.CheckPropertyUsage; the caller's transaction rolls back on error.
+// Concurrent writes in one home may each see the other's bytes missing:
+// the home bound may be passed by what they write at once, no more.
 func patchProperties(ctx context.Context, tx pgx.Tx, calID int64, objectURI string, set []backend.Property, remove []xml.Name) error {
+	if len(set) == 0 && len(remove) == 0 {
+		return nil
+	}
+	if err := backend.CheckPropertySet(set); err != nil {
+		return err
+	}
 	for _, p := range set {
 		_, err := tx.Exec(ctx, `INSERT INTO properties (calendar_id, object_uri, namespace, name, value) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (calendar_id, object_uri, namespace, name) DO UPDATE SET value = excluded.value`,
@@ -183,7 +194,79 @@ func patchProperties(ctx context.Context, tx pgx.Tx, calID int64, objectURI stri
 			return fmt.Errorf("postgres: remove property: %w", err)
 		}
 	}
-	return nil
+	var u backend.PropertyUsage
+	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM properties WHERE calendar_id = $1 AND object_uri = $2`, calID, objectURI).Scan(&u.Count)
+	if err != nil {
+		return fmt.Errorf("postgres: property usage: %w", err)
+	}
+	if len(set) > 0 {
+		if u.HomeBytes, err = homePropertyBytes(ctx, tx, `(SELECT principal_id FROM calendars WHERE id = $1)`, calID); err != nil {
+			return err
+		}
+	}
+	return backend.CheckPropertyUsage(u)
+}
+
+// homePropertyBytes sums the dead properties of the principal that the
+// SQL expression principal (with its argument $1) names: its home's and
+// those of its collections and their members.
+func homePropertyBytes(ctx context.Context, tx pgx.Tx, principal string, arg any) (int64, error) {
+	var n int64
+	err := tx.QueryRow(ctx, `WITH p AS (SELECT `+principal+` AS id)
+		SELECT COALESCE((SELECT SUM(octet_length(value)) FROM properties WHERE calendar_id IN
+			(SELECT c.id FROM calendars c, p WHERE c.principal_id = p.id)), 0)
+		+ COALESCE((SELECT SUM(octet_length(value)) FROM home_properties, p WHERE principal_id = p.id), 0)`, arg).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: property usage: %w", err)
+	}
+	return n, nil
+}
+
+// HomeProperties implements backend.Store.
+func (s *Store) HomeProperties(ctx context.Context, principalID int64) ([]backend.Property, error) {
+	rows, err := s.pool.Query(ctx, `SELECT namespace, name, value FROM home_properties WHERE principal_id = $1
+		ORDER BY namespace, name`, principalID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: home properties: %w", err)
+	}
+	return scanProperties(rows)
+}
+
+// PatchHomeProperties implements backend.Store.
+func (s *Store) PatchHomeProperties(ctx context.Context, principalID int64, set []backend.Property, remove []xml.Name) error {
+	if err := backend.CheckPropertySet(set); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM principals WHERE id = $1`, principalID).Scan(&one); err != nil {
+			return fmt.Errorf("postgres: home properties: %w", notFound(err))
+		}
+		for _, p := range set {
+			_, err := tx.Exec(ctx, `INSERT INTO home_properties (principal_id, namespace, name, value) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (principal_id, namespace, name) DO UPDATE SET value = excluded.value`,
+				principalID, p.Name.Space, p.Name.Local, p.XML)
+			if err != nil {
+				return fmt.Errorf("postgres: set home property: %w", err)
+			}
+		}
+		for _, n := range remove {
+			_, err := tx.Exec(ctx, `DELETE FROM home_properties WHERE principal_id = $1 AND namespace = $2 AND name = $3`,
+				principalID, n.Space, n.Local)
+			if err != nil {
+				return fmt.Errorf("postgres: remove home property: %w", err)
+			}
+		}
+		var u backend.PropertyUsage
+		err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM home_properties WHERE principal_id = $1`, principalID).Scan(&u.Count)
+		if err != nil {
+			return fmt.Errorf("postgres: property usage: %w", err)
+		}
+		if u.HomeBytes, err = homePropertyBytes(ctx, tx, "$1::bigint", principalID); err != nil {
+			return err
+		}
+		return backend.CheckPropertyUsage(u)
+	})
 }
 
 // DeleteCalendar implements backend.Store.
@@ -203,6 +286,11 @@ func (s *Store) Properties(ctx context.Context, calID int64, objectURI string) (
 	if err != nil {
 		return nil, fmt.Errorf("postgres: properties: %w", err)
 	}
+	return scanProperties(rows)
+}
+
+// scanProperties reads rows of (namespace, name, value) and closes them.
+func scanProperties(rows pgx.Rows) ([]backend.Property, error) {
 	defer rows.Close()
 	var out []backend.Property
 	for rows.Next() {

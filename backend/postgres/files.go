@@ -91,6 +91,9 @@ func checkParent(ctx context.Context, tx pgx.Tx, calID int64, path string, calen
 
 // MakeFileCollection implements backend.Files.
 func (s *Store) MakeFileCollection(ctx context.Context, calID int64, path string, props []backend.Property) error {
+	if err := backend.CheckNewPath(path); err != nil {
+		return err
+	}
 	path = treePrefix(path)
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		if err := lockFiles(ctx, tx, calID); err != nil {
@@ -114,6 +117,10 @@ func (s *Store) MakeFileCollection(ctx context.Context, calID int64, path string
 
 // PutFile implements backend.Files.
 func (s *Store) PutFile(ctx context.Context, req *backend.PutFileRequest) (*backend.PutFileResult, error) {
+	// Checked before anything is read: PostgreSQL cannot even compare some names.
+	if err := backend.CheckNewPath(req.Path); err != nil {
+		return nil, err
+	}
 	res := &backend.PutFileResult{ETag: backend.ETag(req.Data)}
 	data := req.Data
 	if data == nil {

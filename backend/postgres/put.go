@@ -51,11 +51,11 @@ func (s *Store) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*
 	return res, nil
 }
 
-// putObject writes an object within tx; the rules are backend.CheckMove,
+// putObject writes an object within tx; the rules are backend.CheckObjectRequest,
 // backend.CheckIfMatch (the source of a move) and backend.CheckPut.
 func putObject(ctx context.Context, tx pgx.Tx, req *backend.PutObjectRequest) (*backend.PutObjectResult, error) {
 	o := req.Object
-	if err := backend.CheckMove(req); err != nil {
+	if err := backend.CheckObjectRequest(req); err != nil {
 		return nil, err
 	}
 	if m := req.MoveFrom; m != nil {
@@ -64,7 +64,7 @@ func putObject(ctx context.Context, tx pgx.Tx, req *backend.PutObjectRequest) (*
 		}
 	}
 	// One query finds the resource itself and any other holding the UID.
-	rows, err := tx.Query(ctx, `SELECT id, uri, etag, schedule_tag, created_at FROM objects
+	rows, err := tx.Query(ctx, `SELECT id, uri, uid, etag, schedule_tag, created_at FROM objects
 		WHERE calendar_id = $1 AND (uri = $2 OR uid = $3) FOR UPDATE`, req.CalendarID, o.URI, o.UID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: put object: %w", err)
@@ -118,7 +118,7 @@ type stored struct {
 	uidHolder string
 }
 
-// scanStored reads the rows of the lock query (id, uri, etag,
+// scanStored reads the rows of the lock query (id, uri, uid, etag,
 // schedule_tag, created_at) of a put of uri, and closes them.
 func scanStored(rows pgx.Rows, uri string) (stored, error) {
 	defer rows.Close()
@@ -126,7 +126,7 @@ func scanStored(rows pgx.Rows, uri string) (stored, error) {
 	for rows.Next() {
 		var id int64
 		o := &backend.Object{}
-		if err := rows.Scan(&id, &o.URI, &o.ETag, &o.Index.ScheduleTag, &o.CreatedAt); err != nil {
+		if err := rows.Scan(&id, &o.URI, &o.UID, &o.ETag, &o.Index.ScheduleTag, &o.CreatedAt); err != nil {
 			return f, fmt.Errorf("postgres: put object: %w", err)
 		}
 		if o.URI == uri {

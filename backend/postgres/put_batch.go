@@ -53,6 +53,11 @@ func (t *txStore) PutObjects(ctx context.Context, reqs []*backend.PutObjectReque
 	if len(reqs) == 0 {
 		return nil, nil
 	}
+	for _, req := range reqs {
+		if err := backend.CheckObjectRequest(req); err != nil {
+			return nil, err // before the savepoint: nothing to undo
+		}
+	}
 	out, err := putBatch(ctx, t.tx, reqs)
 	if err != nil {
 		// Nothing of the batch stays; the transaction remains usable.
@@ -148,7 +153,7 @@ func lockBatch(ctx context.Context, tx pgx.Tx, reqs []*backend.PutObjectRequest)
 	b.Queue(`SAVEPOINT put_objects`)
 	calIDs := make([]int64, 0, len(reqs))
 	for _, req := range reqs {
-		b.Queue(`SELECT id, uri, etag, schedule_tag, created_at FROM objects
+		b.Queue(`SELECT id, uri, uid, etag, schedule_tag, created_at FROM objects
 			WHERE calendar_id = $1 AND (uri = $2 OR uid = $3) FOR UPDATE`, req.CalendarID, req.Object.URI, req.Object.UID)
 		calIDs = append(calIDs, req.CalendarID)
 	}

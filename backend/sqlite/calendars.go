@@ -154,7 +154,16 @@ func updateCalendar(ctx context.Context, tx *sql.Tx, id int64, u *backend.Calend
 	return c, nil
 }
 
+// patchProperties writes dead properties of a collection (objectURI "")
+// or a member, within the bounds of backend.CheckPropertySet and
+// backend.CheckPropertyUsage; the caller's transaction rolls back on error.
 func patchProperties(ctx context.Context, tx *sql.Tx, calID int64, objectURI string, set []backend.Property, remove []xml.Name) error {
+	if len(set) == 0 && len(remove) == 0 {
+		return nil
+	}
+	if err := backend.CheckPropertySet(set); err != nil {
+		return err
+	}
 	for _, p := range set {
 		_, err := tx.ExecContext(ctx, `INSERT INTO properties (calendar_id, object_uri, namespace, name, value) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (calendar_id, object_uri, namespace, name) DO UPDATE SET value = excluded.value`,
@@ -170,7 +179,79 @@ func patchProperties(ctx context.Context, tx *sql.Tx, calID int64, objectURI str
 			return fmt.Errorf("sqlite: remove property: %w", err)
 		}
 	}
-	return nil
+	var u backend.PropertyUsage
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM properties WHERE calendar_id = ? AND object_uri = ?`, calID, objectURI).Scan(&u.Count)
+	if err != nil {
+		return fmt.Errorf("sqlite: property usage: %w", err)
+	}
+	if len(set) > 0 {
+		if u.HomeBytes, err = homePropertyBytes(ctx, tx, `(SELECT principal_id FROM calendars WHERE id = ?)`, calID); err != nil {
+			return err
+		}
+	}
+	return backend.CheckPropertyUsage(u)
+}
+
+// homePropertyBytes sums the dead properties of the principal that the
+// SQL expression principal (with its argument) names: its home's and
+// those of its collections and their members.
+func homePropertyBytes(ctx context.Context, tx *sql.Tx, principal string, arg any) (int64, error) {
+	var n int64
+	err := tx.QueryRowContext(ctx, `WITH p AS (SELECT `+principal+` AS id)
+		SELECT COALESCE((SELECT SUM(length(CAST(value AS BLOB))) FROM properties WHERE calendar_id IN
+			(SELECT c.id FROM calendars c, p WHERE c.principal_id = p.id)), 0)
+		+ COALESCE((SELECT SUM(length(CAST(value AS BLOB))) FROM home_properties, p WHERE principal_id = p.id), 0)`, arg).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: property usage: %w", err)
+	}
+	return n, nil
+}
+
+// HomeProperties implements backend.Store.
+func (s *Store) HomeProperties(ctx context.Context, principalID int64) ([]backend.Property, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT namespace, name, value FROM home_properties WHERE principal_id = ?
+		ORDER BY namespace, name`, principalID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: home properties: %w", err)
+	}
+	return scanProperties(rows)
+}
+
+// PatchHomeProperties implements backend.Store.
+func (s *Store) PatchHomeProperties(ctx context.Context, principalID int64, set []backend.Property, remove []xml.Name) error {
+	if err := backend.CheckPropertySet(set); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM principals WHERE id = ?`, principalID).Scan(&one); err != nil {
+			return fmt.Errorf("sqlite: home properties: %w", notFound(err))
+		}
+		for _, p := range set {
+			_, err := tx.ExecContext(ctx, `INSERT INTO home_properties (principal_id, namespace, name, value) VALUES (?, ?, ?, ?)
+				ON CONFLICT (principal_id, namespace, name) DO UPDATE SET value = excluded.value`,
+				principalID, p.Name.Space, p.Name.Local, p.XML)
+			if err != nil {
+				return fmt.Errorf("sqlite: set home property: %w", err)
+			}
+		}
+		for _, n := range remove {
+			_, err := tx.ExecContext(ctx, `DELETE FROM home_properties WHERE principal_id = ? AND namespace = ? AND name = ?`,
+				principalID, n.Space, n.Local)
+			if err != nil {
+				return fmt.Errorf("sqlite: remove home property: %w", err)
+			}
+		}
+		var u backend.PropertyUsage
+		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM home_properties WHERE principal_id = ?`, principalID).Scan(&u.Count)
+		if err != nil {
+			return fmt.Errorf("sqlite: property usage: %w", err)
+		}
+		if u.HomeBytes, err = homePropertyBytes(ctx, tx, "?", principalID); err != nil {
+			return err
+		}
+		return backend.CheckPropertyUsage(u)
+	})
 }
 
 // DeleteCalendar implements backend.Store.
@@ -190,6 +271,11 @@ func (s *Store) Properties(ctx context.Context, calID int64, objectURI string) (
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: properties: %w", err)
 	}
+	return scanProperties(rows)
+}
+
+// scanProperties reads rows of (namespace, name, value) and closes them.
+func scanProperties(rows *sql.Rows) ([]backend.Property, error) {
 	defer rows.Close()
 	var out []backend.Property
 	for rows.Next() {

@@ -87,6 +87,9 @@ func checkParent(ctx context.Context, tx *sql.Tx, calID int64, path string, cale
 
 // MakeFileCollection implements backend.Files.
 func (s *Store) MakeFileCollection(ctx context.Context, calID int64, path string, props []backend.Property) error {
+	if err := backend.CheckNewPath(path); err != nil {
+		return err
+	}
 	path = strings.TrimSuffix(path, "/") + "/"
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if err := checkParent(ctx, tx, calID, path, true); err != nil {
@@ -109,6 +112,10 @@ func (s *Store) MakeFileCollection(ctx context.Context, calID int64, path string
 
 // PutFile implements backend.Files.
 func (s *Store) PutFile(ctx context.Context, req *backend.PutFileRequest) (*backend.PutFileResult, error) {
+	// Checked before anything is read: PostgreSQL cannot even compare some names.
+	if err := backend.CheckNewPath(req.Path); err != nil {
+		return nil, err
+	}
 	res := &backend.PutFileResult{ETag: backend.ETag(req.Data)}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		cur, err := findFile(ctx, tx, req.CalendarID, req.Path, false)

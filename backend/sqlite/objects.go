@@ -47,11 +47,11 @@ func (s *Store) PutObject(ctx context.Context, req *backend.PutObjectRequest) (*
 	return res, nil
 }
 
-// putObject writes an object within tx; the rules are backend.CheckMove,
+// putObject writes an object within tx; the rules are backend.CheckObjectRequest,
 // backend.CheckIfMatch (the source of a move) and backend.CheckPut.
 func putObject(ctx context.Context, tx *sql.Tx, req *backend.PutObjectRequest) (*backend.PutObjectResult, error) {
 	o := req.Object
-	if err := backend.CheckMove(req); err != nil {
+	if err := backend.CheckObjectRequest(req); err != nil {
 		return nil, err
 	}
 	if m := req.MoveFrom; m != nil {
@@ -62,8 +62,8 @@ func putObject(ctx context.Context, tx *sql.Tx, req *backend.PutObjectRequest) (
 	var id int64
 	var created sql.NullInt64
 	cur := &backend.Object{URI: o.URI}
-	err := tx.QueryRowContext(ctx, `SELECT id, etag, schedule_tag, created_at FROM objects WHERE calendar_id = ? AND uri = ?`,
-		req.CalendarID, o.URI).Scan(&id, &cur.ETag, &cur.Index.ScheduleTag, &created)
+	err := tx.QueryRowContext(ctx, `SELECT id, uid, etag, schedule_tag, created_at FROM objects WHERE calendar_id = ? AND uri = ?`,
+		req.CalendarID, o.URI).Scan(&id, &cur.UID, &cur.ETag, &cur.Index.ScheduleTag, &created)
 	switch {
 	case err == sql.ErrNoRows:
 		cur = nil

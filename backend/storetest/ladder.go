@@ -83,8 +83,9 @@ func testMoveLadder(t *testing.T, s backend.Store) {
 		t.Fatalf("a move onto itself changed the object: %+v, %v", o, err)
 	}
 
-	// Over an existing object (Overwrite: T): replaced, not created.
-	old := put(t, s, b.ID, event("y.ics", "uid-y", "Y", t0))
+	// Over an existing object of the same UID (Overwrite: T): replaced,
+	// not created.
+	old := put(t, s, b.ID, event("y.ics", "uid-x", "Y", t0))
 	res, err := s.PutObject(ctx(t), &backend.PutObjectRequest{CalendarID: b.ID, IfMatch: old.ETag,
 		Object: event("y.ics", "uid-x", "X", t0), MoveFrom: &backend.ObjectRef{CalendarID: a.ID, URI: "x.ics", IfMatch: x.ETag}})
 	if err != nil || res.Created {
@@ -96,20 +97,17 @@ func testMoveLadder(t *testing.T, s backend.Store) {
 	if o, err := s.ObjectByUID(ctx(t), b.ID, "uid-x"); err != nil || o.URI != "y.ics" || !strings.Contains(string(o.Data), "SUMMARY:X") {
 		t.Fatalf("destination after a move over an existing object: %+v, %v", o, err)
 	}
-	if _, err := s.ObjectByUID(ctx(t), b.ID, "uid-y"); !errors.Is(err, backend.ErrNotFound) {
-		t.Fatalf("the replaced object's UID is still indexed: %v", err)
-	}
 
-	// Within one calendar over another object: the source keeps its UID,
-	// the replaced object's goes.
+	// Within one calendar over an object of another UID: refused (RFC
+	// 4791 §5.3.2.1), naming the object whose UID would change; both stay.
 	put(t, s, b.ID, event("z.ics", "uid-z", "Z", t0))
-	res, err = s.PutObject(ctx(t), &backend.PutObjectRequest{CalendarID: b.ID, Object: event("z.ics", "uid-x", "X", t0),
+	_, err = s.PutObject(ctx(t), &backend.PutObjectRequest{CalendarID: b.ID, Object: event("z.ics", "uid-x", "X", t0),
 		MoveFrom: &backend.ObjectRef{CalendarID: b.ID, URI: "y.ics"}})
-	if err != nil || res.Created {
-		t.Fatalf("move within a calendar over another object = %+v, %v", res, err)
+	if u := (*backend.UIDConflictError)(nil); !errors.As(err, &u) || u.URI != "z.ics" || !u.Changed {
+		t.Fatalf("move within a calendar over another UID: got %v, want a UID conflict on z.ics", err)
 	}
-	if objs, _ := s.ListObjects(ctx(t), b.ID, nil); len(objs) != 1 || objs[0].URI != "z.ics" || objs[0].UID != "uid-x" {
-		t.Fatalf("calendar b after the move: %+v", objs)
+	if objs, _ := s.ListObjects(ctx(t), b.ID, nil); len(objs) != 2 {
+		t.Fatalf("calendar b after the refused move: %+v", objs)
 	}
 
 	// Refused moves keep their source: the destination exists

@@ -155,6 +155,22 @@ func testUIDConflict(t *testing.T, s backend.Store) {
 	if !errors.As(err, &conflict) || conflict.URI != "a.ics" {
 		t.Fatalf("UID change to a used UID: %v", err)
 	}
+	// Replacing an object by one of another, unused UID conflicts with
+	// the object itself (RFC 4791 §5.3.2.1), and leaves it as it was.
+	_, err = s.PutObject(ctx(t), &backend.PutObjectRequest{CalendarID: c.ID, Object: event("b.ics", "uid-new", "New", t0)})
+	if !errors.As(err, &conflict) || conflict.URI != "b.ics" || !conflict.Changed {
+		t.Fatalf("UID change by overwrite: got %v, want a UID conflict on b.ics", err)
+	}
+	if o, err := s.Object(ctx(t), c.ID, "b.ics"); err != nil || o.UID != "uid-b" {
+		t.Fatalf("after a refused UID change: %+v, %v", o, err)
+	}
+	err = s.Update(ctx(t), func(tx backend.TxStore) error {
+		_, err := tx.PutObjects(ctx(t), []*backend.PutObjectRequest{{CalendarID: c.ID, Object: event("b.ics", "uid-new", "New", t0)}})
+		return err
+	})
+	if !errors.As(err, &conflict) || conflict.URI != "b.ics" || !conflict.Changed {
+		t.Fatalf("UID change by overwrite in PutObjects: got %v", err)
+	}
 	// The same UID in another calendar is fine (RFC 4791 §5.3.2.1 is per collection).
 	put(t, s, other.ID, event("a.ics", "uid-a", "A", t0))
 }
