@@ -39,6 +39,10 @@ const (
 	// NotUniqueSchedulingObject: the owner already has a scheduling object
 	// of that UID in another calendar (RFC 6638 §3.2.4.1); Where names it.
 	NotUniqueSchedulingObject
+	// UnknownTimezone: the object references a TZID that is no zone the
+	// server knows and that it has no VTIMEZONE for (RFC 7809
+	// valid-timezone).
+	UnknownTimezone
 )
 
 // String is the name of the code: the precondition of RFC 4791 or RFC
@@ -63,6 +67,8 @@ func (c Code) String() string {
 		return "valid-calendar-timezone"
 	case NotUniqueSchedulingObject:
 		return "unique-scheduling-object-resource"
+	case UnknownTimezone:
+		return "valid-timezone"
 	}
 	return "code-" + strconv.Itoa(int(c))
 }
@@ -108,6 +114,8 @@ func icalError(err error) error {
 		code = InvalidObject
 	case ical.CondMaxInstances:
 		code = TooManyInstances
+	case ical.CondValidTimezone:
+		code = UnknownTimezone
 	}
 	return &Error{Code: code, Reason: ie.Reason, Line: ie.Line}
 }
