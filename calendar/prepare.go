@@ -27,8 +27,6 @@ func (s *Service) Prepare(c *backend.Calendar, uri string, data []byte) (*backen
 		return nil, nil, icalError(err)
 	}
 	opts := s.ExpandOptions(c)
-	// One more than the limit tells "too many" from "exactly the limit".
-	opts.MaxInstances++
 	now := s.opts.Now()
 	info, idx, insts, err := backend.IndexObject(cal, now, opts)
 	if err != nil {
@@ -45,9 +43,6 @@ func (s *Service) Prepare(c *backend.Calendar, uri string, data []byte) (*backen
 	}
 	if !c.Accepts(info.Component) {
 		return nil, nil, errorf(UnsupportedComponent, "this calendar does not accept %s components", info.Component)
-	}
-	if len(insts) > s.opts.MaxInstances {
-		return nil, nil, errorf(TooManyInstances, "the recurrence generates more than %d instances", s.opts.MaxInstances)
 	}
 	o := &backend.Object{URI: uri, UID: info.UID, Component: info.Component, Data: data, Index: idx, Instances: insts}
 	return o, cal, nil

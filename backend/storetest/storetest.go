@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"ChangeLog", testChangeLog},
 		{"ChangeLimit", testChangeLimit},
 		{"Instances", testInstances},
+		{"UnindexedFrom", testUnindexedFrom},
 		{"PutObjects", testPutObjects},
 		{"CalendarsOf", testCalendarsOf},
 		{"FreeBusy", testFreeBusy},
