@@ -36,10 +36,9 @@ func calendarsOf(ctx context.Context, q querier, principalIDs []int64) ([]*backe
 // busyPeriodsSQL reads the busy occurrences of calendars $1 overlapping
 // [$3, $2), clipped, by the two index paths of instancesInRangeSQL. It
 // never joins objects, whose scan would cost what the whole database
-// holds: the objects to leave out (not VEVENTs, or indexed short of
-// [$3, $2))
-// are found by the (calendar_id, component) and unindexed-series indexes
-// and excluded by id.
+// holds: the objects to leave out (not VEVENTs, or series indexed short
+// of [$3, $2) at either end) are found by the (calendar_id, component) and
+// unindexed-series indexes and excluded by id.
 var busyPeriodsSQL = `WITH skip AS (SELECT id FROM objects WHERE calendar_id = ANY($1)
 		AND (component < 'VEVENT' OR component > 'VEVENT' OR ` + unindexedSeries("$2", "$3") + `))
 	SELECT i.calendar_id, greatest(i.start_at, $3), least(i.end_at, $2), i.busy_type FROM instances i
