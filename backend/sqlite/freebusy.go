@@ -39,8 +39,8 @@ func calendarsOf(ctx context.Context, q queryer, principalIDs []int64) ([]*backe
 // busyPeriodsSQL reads the busy occurrences of the calendars listed in
 // ?1 (a JSON array) overlapping [?3, ?2), clipped, by the two index paths
 // of instancesInRangeSQL, without joining objects: the objects to leave
-// out (not VEVENTs, or series indexed short of [?3, ?2) at either end) are found by their indexes and
-// excluded by id.
+// out (not VEVENTs, or series indexed short of [?3, ?2) at either end)
+// are found by their indexes and excluded by id.
 var busyPeriodsSQL = `WITH cals AS (SELECT value AS id FROM json_each(?1)),
 	skip AS (SELECT id FROM objects WHERE calendar_id IN cals
 		AND (component < 'VEVENT' OR component > 'VEVENT' OR ` + unindexedSeries("?2", "?3") + `))
