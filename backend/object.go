@@ -32,13 +32,18 @@ type ObjectIndex struct {
 	FirstStart, LastEnd time.Time
 	AllDay              bool
 	// IndexedUntil is how far Instances reach: LastEnd, or the indexing
-	// horizon for a series running past it.
+	// horizon for a series running past it, or the start of the first
+	// occurrence left out of a series denser than the index keeps.
 	IndexedUntil time.Time
-	Organizer    string // normalized address, "" when not a scheduling object
-	Sequence     int
-	ScheduleTag  string // RFC 6638 §3.2.10; "" when not a scheduling object
-	Transparent  bool
-	Status       string
+	// IndexedFrom is where Instances begin: FirstStart, or the start of the
+	// index window (backend.IndexWindow) for a series with more
+	// occurrences before it than the index keeps.
+	IndexedFrom time.Time
+	Organizer   string // normalized address, "" when not a scheduling object
+	Sequence    int
+	ScheduleTag string // RFC 6638 §3.2.10; "" when not a scheduling object
+	Transparent bool
+	Status      string
 }
 
 // Instance is one occurrence of an object in the instance index.

@@ -219,8 +219,10 @@ type Objects interface {
 	// ReplaceInstances rewrites the indexed occurrences of an object whose
 	// ETag is still etag (re-indexing after a change of the calendar's time
 	// zone). ErrNotFound if the object is gone, ErrPreconditionFailed if it
-	// changed since it was read.
-	ReplaceInstances(ctx context.Context, calendarID int64, uri, etag string, instances []Instance) error
+	// changed since it was read. A non-nil idx also rewrites the time
+	// columns of the object's index (start, end, series span and the
+	// indexed window, which the re-index computed anew); nil keeps them.
+	ReplaceInstances(ctx context.Context, calendarID int64, uri, etag string, idx *ObjectIndex, instances []Instance) error
 	// InstancesInRange returns the URIs of a calendar's objects having an
 	// indexed occurrence overlapping [start, end).
 	InstancesInRange(ctx context.Context, calendarID int64, start, end time.Time) ([]InstanceRef, error)
@@ -270,7 +272,14 @@ type ListOptions struct {
 	// before that instant the index may not hold: series indexed up to an
 	// earlier IndexedUntil that go on after it, and tasks with neither
 	// DTSTART nor DUE (RFC 4791 §9.9 matches those by other properties).
+	// With UnindexedFrom it selects the objects whose occurrences in
+	// [UnindexedFrom, Unindexed) the index may not hold: also the series
+	// indexed from a later IndexedFrom that begin before it.
 	Unindexed time.Time
+	// UnindexedFrom is the start of the range Unindexed asks about; zero
+	// means the beginning of time, which every series' index holds only
+	// when it begins with the series.
+	UnindexedFrom time.Time
 }
 
 // WantsComponent reports whether the options select objects of component

@@ -192,9 +192,9 @@ func (t *countedTx) ListObjects(ctx context.Context, calID int64, opts *backend.
 	return t.tx.ListObjects(ctx, calID, opts)
 }
 
-func (t *countedTx) ReplaceInstances(ctx context.Context, calID int64, uri, etag string, insts []backend.Instance) error {
+func (t *countedTx) ReplaceInstances(ctx context.Context, calID int64, uri, etag string, idx *backend.ObjectIndex, insts []backend.Instance) error {
 	t.s.count()
-	return t.tx.ReplaceInstances(ctx, calID, uri, etag, insts)
+	return t.tx.ReplaceInstances(ctx, calID, uri, etag, idx, insts)
 }
 
 func (t *countedTx) UpdateCalendar(ctx context.Context, calID int64, u *backend.CalendarUpdate) (*backend.Calendar, error) {

@@ -164,6 +164,8 @@ func (h *Handler) calendarError(ce *calendar.Error) *Error {
 		de.Condition = condMaxAttendees
 	case calendar.NotUniqueSchedulingObject:
 		de.Condition = davxml.CalDAVName(scheduling.CondUniqueSchedulingObject)
+	case calendar.UnknownTimezone:
+		de.Condition = condValidTimezoneID
 	}
 	if w := ce.Where; w != nil {
 		path := collectionPath(w.Owner, w.Calendar) + w.URI

@@ -55,7 +55,12 @@ func TestPutPreconditions(t *testing.T) {
 		"BEGIN:VEVENT\r\nUID:b\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260302T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", 1)
 	withMethod := strings.Replace(event("m", "20260301T100000Z", "M"), "VERSION:2.0\r\n", "VERSION:2.0\r\nMETHOD:REQUEST\r\n", 1)
 	todo := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VTODO\r\nUID:t1\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Task\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
-	hostile := strings.Replace(event("h", "20260301T100000Z", "H"), "DURATION:PT1H\r\n", "DURATION:PT1S\r\nRRULE:FREQ=SECONDLY\r\n", 1)
+	// A rule whose expansion to the index window exceeds the iteration
+	// budget: a COUNT (which cannot be skipped ahead) of seconds since 1900.
+	// An endless SECONDLY rule from now is stored, its index bounded to
+	// max-instances (TestPutLongSeries).
+	hostile := strings.Replace(strings.Replace(event("h", "20260301T100000Z", "H"), "DTSTART:20260301T100000Z", "DTSTART:19000101T000000Z", 1),
+		"DURATION:PT1H\r\n", "DURATION:PT1S\r\nRRULE:FREQ=MINUTELY;BYSECOND=0,30;COUNT=1000000000\r\n", 1)
 	cases := []struct {
 		name, path, body, ctype string
 		status                  int
@@ -69,7 +74,7 @@ func TestPutPreconditions(t *testing.T) {
 		{"VTODO in an events calendar", "x6.ics", todo, "text/calendar", 403, "supported-calendar-component"},
 		{"duplicate UID", "x7.ics", strings.Replace(keep, "SUMMARY:Keep", "SUMMARY:Other", 1), "text/calendar", 403, "no-uid-conflict"},
 		{"too large", "x8.ics", strings.Replace(keep, "SUMMARY:Keep", "SUMMARY:"+strings.Repeat("x", 1<<20), 1), "text/calendar", 413, "max-resource-size"},
-		{"endless SECONDLY", "x9.ics", hostile, "text/calendar", 403, "max-instances"},
+		{"a COUNT of seconds since 1900", "x9.ics", hostile, "text/calendar", 403, "max-instances"},
 	}
 	for _, c := range cases {
 		resp, body := ts.do("alice", "PUT", cal+c.path, c.body, "Content-Type", c.ctype)

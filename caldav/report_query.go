@@ -199,7 +199,15 @@ func (h *Handler) queryCollection(ctx context.Context, c *backend.Calendar, f *d
 		}
 		// Objects whose occurrences in the range the index may not hold:
 		// found by the store, not by listing the calendar.
-		blind, err := h.svc.Unindexed(ctx, c, cf.Name, cf.TimeRange.End)
+		// Floating times read in another zone move by less than widen.
+		from, until := cf.TimeRange.Start, cf.TimeRange.End
+		if !from.IsZero() {
+			from = from.Add(-widen)
+		}
+		if !until.IsZero() {
+			until = until.Add(widen)
+		}
+		blind, err := h.svc.Unindexed(ctx, c, cf.Name, from, until)
 		if err != nil {
 			return nil, err
 		}

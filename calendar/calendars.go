@@ -66,11 +66,12 @@ func (s *Service) reindex(ctx context.Context, tx backend.TxStore, c *backend.Ca
 			if err != nil {
 				continue // stored before a stricter parser; keep its index
 			}
-			_, _, insts, err := backend.IndexObject(cal, now, opts)
+			_, idx, insts, err := backend.IndexObject(cal, now, opts)
 			if err != nil {
 				continue
 			}
-			if err := tx.ReplaceInstances(ctx, c.ID, o.URI, o.ETag, insts); err != nil {
+			// The window moved with now, and floating times with the zone.
+			if err := tx.ReplaceInstances(ctx, c.ID, o.URI, o.ETag, &idx, insts); err != nil {
 				return err
 			}
 		}

@@ -43,6 +43,10 @@ const (
 	// TooManyAttendees: an instance has more ATTENDEEs than allowed
 	// (max-attendees-per-instance).
 	TooManyAttendees
+	// UnknownTimezone: the object references a TZID that is no zone the
+	// server knows and that it has no VTIMEZONE for (RFC 7809
+	// valid-timezone).
+	UnknownTimezone
 )
 
 // String is the name of the code: the precondition of RFC 4791 or RFC
@@ -69,6 +73,8 @@ func (c Code) String() string {
 		return "unique-scheduling-object-resource"
 	case TooManyAttendees:
 		return "max-attendees-per-instance"
+	case UnknownTimezone:
+		return "valid-timezone"
 	}
 	return "code-" + strconv.Itoa(int(c))
 }
@@ -114,6 +120,8 @@ func icalError(err error) error {
 		code = InvalidObject
 	case ical.CondMaxInstances:
 		code = TooManyInstances
+	case ical.CondValidTimezone:
+		code = UnknownTimezone
 	}
 	return &Error{Code: code, Reason: ie.Reason, Line: ie.Line}
 }

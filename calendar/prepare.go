@@ -1,6 +1,8 @@
 package calendar
 
 import (
+	"bytes"
+
 	goical "github.com/emersion/go-ical"
 
 	"github.com/kalends/kalends/backend"
@@ -10,8 +12,9 @@ import (
 // Prepare validates a calendar object resource for calendar c (RFC 4791
 // §4.1, §5.3.2.1) and builds the object to store at uri with its index
 // and occurrences. The VTIMEZONEs of zones the object uses but leaves out
-// are added to its text (RFC 7809 §3.1); the rest of the client's bytes
-// are kept. It returns the parsed object too.
+// are added to its text (RFC 7809 §3.1), and so are the repairs of
+// ical.RepairText (a missing DTSTAMP, an escaped double quote); the rest
+// of the client's bytes are kept. It returns the parsed object too.
 func (s *Service) Prepare(c *backend.Calendar, uri string, data []byte) (*backend.Object, *goical.Calendar, error) {
 	if c.Kind != backend.CollectionCalendar {
 		return nil, nil, errorf(NotCalendar, "objects may only be stored in calendar collections: %s is not a calendar collection", c.URI)
@@ -27,14 +30,15 @@ func (s *Service) Prepare(c *backend.Calendar, uri string, data []byte) (*backen
 		return nil, nil, err
 	}
 	opts := s.ExpandOptions(c)
-	// One more than the limit tells "too many" from "exactly the limit".
-	opts.MaxInstances++
-	info, idx, insts, err := backend.IndexObject(cal, s.opts.Now(), opts)
+	now := s.opts.Now()
+	info, idx, insts, err := backend.IndexObject(cal, now, opts)
 	if err != nil {
 		return nil, nil, icalError(err)
 	}
-	// The zones added are those the occurrences were just computed in.
-	if fixed := ical.AddMissingTimezones(data, cal, info.Timezones); len(fixed) != len(data) {
+	// The zones added are those the occurrences were just computed in;
+	// the repairs of ical.RepairText are what every client can read.
+	fixed := ical.AddMissingTimezones(data, cal, info.Timezones)
+	if fixed = ical.RepairText(fixed, now); !bytes.Equal(fixed, data) {
 		data = fixed
 		if cal, err = ical.Parse(data); err != nil {
 			return nil, nil, icalError(err)
@@ -42,9 +46,6 @@ func (s *Service) Prepare(c *backend.Calendar, uri string, data []byte) (*backen
 	}
 	if !c.Accepts(info.Component) {
 		return nil, nil, errorf(UnsupportedComponent, "this calendar does not accept %s components", info.Component)
-	}
-	if len(insts) > s.opts.MaxInstances {
-		return nil, nil, errorf(TooManyInstances, "the recurrence generates more than %d instances", s.opts.MaxInstances)
 	}
 	o := &backend.Object{URI: uri, UID: info.UID, Component: info.Component, Data: data, Index: idx, Instances: insts}
 	return o, cal, nil

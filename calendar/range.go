@@ -49,13 +49,15 @@ func (s *Service) Candidates(ctx context.Context, calID int64, start, end time.T
 }
 
 // Unindexed lists the objects of component comp in calendar c whose
-// occurrences before until the instance index may not hold (see
-// backend.ListOptions.Unindexed); a zero until means no end.
-func (s *Service) Unindexed(ctx context.Context, c *backend.Calendar, comp string, until time.Time) ([]*backend.Object, error) {
+// occurrences in [from, until) the instance index may not hold (see
+// backend.ListOptions.Unindexed and UnindexedFrom): series indexed short
+// of until, or from after from (backend.IndexObject indexes a window of
+// long series). A zero bound is open. Callers expand them on the fly.
+func (s *Service) Unindexed(ctx context.Context, c *backend.Calendar, comp string, from, until time.Time) ([]*backend.Object, error) {
 	if until.IsZero() {
 		until = backend.MaxTime
 	}
-	return s.store.ListObjects(ctx, c.ID, &backend.ListOptions{Components: []string{comp}, Unindexed: until})
+	return s.store.ListObjects(ctx, c.ID, &backend.ListOptions{Components: []string{comp}, Unindexed: until, UnindexedFrom: from})
 }
 
 // ObjectsInRange returns, sorted, the URIs of the objects of component
@@ -82,7 +84,7 @@ func (s *Service) ObjectsInRange(ctx context.Context, c *backend.Calendar, comp 
 			}
 			queued[uri] = true
 		}
-		blind, err := s.Unindexed(ctx, c, comp, to)
+		blind, err := s.Unindexed(ctx, c, comp, from, to)
 		if err != nil {
 			return nil, err
 		}

@@ -132,11 +132,13 @@ func (s *scheduler) roomAnswer(sr, rr *scheduling.Result, rcpt, org string, deci
 }
 
 // requested lists the occurrences the room is asked for: the event
-// expanded up to the index horizon (bounded by max-instances), keeping
-// those whose component invites the room.
+// expanded over the index window (backend.IndexWindow: a series that began
+// in 2000 is judged by its occurrences around now, not by its first
+// max-instances), keeping those whose component invites the room.
 func (s *scheduler) requested(cal *goical.Calendar, c *backend.Calendar, rcpt string) []ical.Instance {
 	opts := s.svc.ExpandOptions(c)
-	_, insts, _ := ical.InspectExpand(cal, backend.Horizon(s.now), opts)
+	from, until := backend.IndexWindow(s.now)
+	insts, _ := ical.Expand(cal, from, until, opts)
 	want := backend.NormalizeEmail(rcpt)
 	var out []ical.Instance
 	for _, in := range insts {

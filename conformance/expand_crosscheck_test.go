@@ -561,7 +561,22 @@ func splitForUpload(data []byte, file string) ([]uploadPart, error) {
 	if len(parts) == 0 {
 		return nil, errors.New("no component to upload")
 	}
+	if why := refusedTimezone[file]; why != "" {
+		for i := range parts {
+			parts[i].refusal = why
+		}
+	}
 	return parts, nil
+}
+
+// refusedTimezone lists the corpus files (khal's fixtures for unknown
+// zones) whose TZID names no zone and has no VTIMEZONE: the server refuses
+// them with CALDAV:valid-timezone (RFC 7809) rather than guess floating
+// time, as ical/resource_test.go's refusedValid says.
+var refusedTimezone = map[string]string{
+	"khal__event_dt_local_missing_tz.ics":       "TZID FOO without VTIMEZONE: valid-timezone",
+	"khal__event_dtr_no_tz_exdatez.ics":         "TZID LOLOLOL without VTIMEZONE: valid-timezone",
+	"khal__event_rrule_recuid_invalid_tzid.ics": "TZID foo without VTIMEZONE: valid-timezone",
 }
 
 // splitCalendar splits one VCALENDAR; n numbers the parts across the file,

@@ -14,6 +14,10 @@ const (
 	// set exceeded the configured budget (Options.Deadline or the
 	// iteration cap).
 	CondMaxInstances = "max-instances"
+	// CondValidTimezone is CALDAV:valid-timezone (RFC 7809): a TZID
+	// that is neither a zone the server knows nor defined by a VTIMEZONE
+	// of the object.
+	CondValidTimezone = "valid-timezone"
 )
 
 // Error is a validation failure. Condition is the CalDAV precondition it

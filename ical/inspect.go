@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -37,7 +38,9 @@ type Info struct {
 // exceeds the budget. Errors are *Error. RFC 5545 violations that
 // producers commit and that do not make the data ambiguous are accepted:
 // DTEND together with DURATION (DTEND wins), DTEND before DTSTART (zero
-// length), TZIDs without VTIMEZONE (resolved by name, else floating).
+// length), TZIDs without VTIMEZONE when ResolveTZID knows the name; a TZID
+// without VTIMEZONE that names no known zone is refused with
+// CondValidTimezone (RFC 7809).
 //
 // iTIP messages (METHOD) are not resources: strip METHOD first (SplitByUID
 // does) when importing them.
@@ -88,7 +91,28 @@ func inspect(cal *goical.Calendar, c *ctx) (*Info, []Instance, bool, error) {
 		return nil, nil, false, err
 	}
 	info.Timezones = referencedTZIDs(comps)
+	if err := checkTimezones(cal, info.Timezones); err != nil {
+		return nil, nil, false, err
+	}
 	return info, spanned, complete, nil
+}
+
+// checkTimezones refuses a TZID that has no VTIMEZONE in cal and names no
+// zone ResolveTZID knows (RFC 7809: a server that lets clients leave
+// VTIMEZONEs out must know the zone referenced, else valid-timezone).
+// Evaluating it as floating time would store an event at a time nobody
+// meant and hand clients a TZID they cannot resolve either.
+func checkTimezones(cal *goical.Calendar, tzids []string) error {
+	for _, tz := range tzids {
+		if findVTimezone(cal, tz) != nil {
+			continue
+		}
+		if _, err := ResolveTZID(nil, tz); err != nil {
+			return &Error{Condition: CondValidTimezone,
+				Reason: fmt.Sprintf("TZID %q is not a known time zone and the object has no VTIMEZONE for it", tz)}
+		}
+	}
+	return nil
 }
 
 // objectComponents checks the VCALENDAR of a calendar object resource

@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -140,4 +141,56 @@ func normalizeTime(v string) (fixed, msg string) {
 		return fixed, fmt.Sprintf("has a %d-digit time; read as %s", len(s)-9, fixed)
 	}
 	return v, ""
+}
+
+// textProps are the properties of RFC 5545 whose value type is TEXT and
+// whose escapes repairTextEscapes checks. UID and experimental
+// properties are left alone: they are compared or kept as written.
+var textProps = map[string]bool{
+	"SUMMARY": true, "DESCRIPTION": true, "LOCATION": true, "COMMENT": true, "CONTACT": true,
+	"CATEGORIES": true, "RESOURCES": true, "TZNAME": true,
+}
+
+// repairTextEscapes checks the escapes of a TEXT value (RFC 5545
+// §3.3.11: ESCAPED-CHAR is \\, \;, \, \N or \n). An escaped double
+// quote, which Podio writes, is replaced by the double quote and reported
+// in msg; any other backslash sequence is an error.
+func repairTextEscapes(prop *goical.Prop) (msg string, err error) {
+	if !textProps[prop.Name] || !strings.Contains(prop.Value, `\`) {
+		return "", nil
+	}
+	fixed, quotes, err := fixTextEscapes(prop.Value)
+	if err != nil || quotes == 0 {
+		return "", err
+	}
+	prop.Value = fixed
+	return fmt.Sprintf(`%s: \" is not an iCalendar escape; read as "`, prop.Name), nil
+}
+
+// fixTextEscapes returns v with each \" replaced by ", and how many; an
+// escape RFC 5545 does not define is an error.
+func fixTextEscapes(v string) (string, int, error) {
+	var b strings.Builder
+	quotes := 0
+	for i := 0; i < len(v); i++ {
+		if v[i] != '\\' {
+			b.WriteByte(v[i])
+			continue
+		}
+		if i+1 == len(v) {
+			return "", 0, errors.New("value ends with a lone backslash")
+		}
+		i++
+		switch c := v[i]; c {
+		case '\\', ';', ',', 'n', 'N':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '"':
+			b.WriteByte('"')
+			quotes++
+		default:
+			return "", 0, fmt.Errorf("\\%c is not an iCalendar escape (RFC 5545 §3.3.11)", c)
+		}
+	}
+	return b.String(), quotes, nil
 }

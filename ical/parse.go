@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	goical "github.com/emersion/go-ical"
 )
@@ -56,6 +57,11 @@ func Parse(data []byte) (*goical.Calendar, error) {
 //     written without its hours) is replaced by the observance's
 //     TZOFFSETTO: it only positions that observance's onset. An invalid
 //     TZOFFSETTO, the offset actually in force, is still an error;
+//   - a double quote escaped with a backslash in a TEXT value (\", which
+//     Podio writes) is read as the double quote RFC 5545 §3.3.11 writes
+//     unescaped; RepairText makes the same repair in the text to store.
+//     Any other backslash sequence than \\, \;, \, and \n is still an
+//     error;
 //   - an RRULE with a non-Gregorian RSCALE (RFC 7529) is kept, and a
 //     warning says that expansion yields only its DTSTART (see Expand);
 //     one with SKIP=FORWARD or BACKWARD is kept with a warning that
@@ -172,6 +178,11 @@ func hasCTL(s string) bool {
 func (p *parser) line(s string, lineNo int) error {
 	if hasCTL(s) {
 		return dataErr(lineNo, "control character in content line")
+	}
+	if !utf8.ValidString(s) {
+		// RFC 5545 §3.1.4: iCalendar text is UTF-8, and CalDAV serves it
+		// labelled so; other bytes would reach clients as broken text.
+		return dataErr(lineNo, "content line is not valid UTF-8")
 	}
 	i := 0
 	for i < len(s) && isNameChar(s[i]) {
@@ -295,6 +306,11 @@ func (p *parser) prop(prop *goical.Prop, lineNo int) error {
 	top := p.stack[len(p.stack)-1]
 	for _, w := range normalizeTimes(prop) {
 		p.warn(lineNo, "%s", w)
+	}
+	if msg, err := repairTextEscapes(prop); err != nil {
+		return dataErr(lineNo, "%s: %s", prop.Name, err.Error())
+	} else if msg != "" {
+		p.warn(lineNo, "%s", msg)
 	}
 	if err := validateProp(top.Name, prop); err != nil {
 		if prop.Name == "TZOFFSETFROM" && (top.Name == "STANDARD" || top.Name == "DAYLIGHT") && offsetShaped(prop.Value) {

@@ -30,7 +30,7 @@ func (c *ctx) expandSeries(s *series, lo, hi time.Time, limit int) ([]Instance, 
 	}
 	x := c.newSeriesExpansion(s, a)
 	gLo, gHi := x.generationWindow(lo, hi)
-	cands, truncated, err := x.candidates(gLo, gHi, limit)
+	cands, truncated, err := x.candidates(gLo, gHi, lo, limit)
 	var out []Instance
 	for _, in := range append(x.masterInstances(cands), x.overrideInstances()...) {
 		if inWindow(s.name, in, lo, hi) {
@@ -145,13 +145,18 @@ func (x *seriesExpansion) generationWindow(lo, hi time.Time) (gLo, gHi time.Time
 }
 
 // candidates returns the master's recurrence identifiers in [gLo, gHi]
-// in time order: its rule's occurrences (at most limit, EXDATEs not
-// counted, truncated telling whether the rule had more) or DTSTART, then
-// its RDATEs.
-func (x *seriesExpansion) candidates(gLo, gHi time.Time, limit int) (cands []candidate, truncated bool, err error) {
+// in time order: its rule's occurrences (at most limit from countFrom on,
+// EXDATEs not counted, truncated telling whether the rule had more) or
+// DTSTART, then its RDATEs. Those before countFrom, the start of the
+// range asked for, do not use up the limit: the lead gLo leaves for long
+// and moved occurrences holds days of a dense rule (hundreds of thousands
+// of a SECONDLY one), which would otherwise crowd out the range itself;
+// of them, only the last limit are kept (leadRing).
+func (x *seriesExpansion) candidates(gLo, gHi, countFrom time.Time, limit int) (cands []candidate, truncated bool, err error) {
 	m := x.s.master
 	if m.rule != nil {
 		n := 0
+		lead := &leadRing{max: limit}
 		err = x.c.ruleOccurrences(m.rule, x.a, x.loc, gLo, func(w, t time.Time) bool {
 			if !gHi.IsZero() && t.After(gHi) {
 				return false
@@ -162,6 +167,10 @@ func (x *seriesExpansion) candidates(gLo, gHi time.Time, limit int) (cands []can
 			if x.ex.has(candidate{wall: w}, t) {
 				return true // deleted occurrences do not use up the limit
 			}
+			if !countFrom.IsZero() && t.Before(countFrom) {
+				lead.add(candidate{wall: w, rid: t})
+				return true
+			}
 			if n >= limit {
 				truncated = true
 				return false
@@ -170,12 +179,40 @@ func (x *seriesExpansion) candidates(gLo, gHi time.Time, limit int) (cands []can
 			cands = append(cands, candidate{wall: w, rid: t})
 			return true
 		})
+		cands = append(lead.ordered(), cands...)
 	} else {
 		cands = append(cands, candidate{wall: x.a.wall, rid: wallToAbs(x.a.wall, x.loc)})
 	}
 	cands = append(cands, x.c.rdates(m, x.a, x.loc, gLo, gHi)...)
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].rid.Before(cands[j].rid) })
 	return cands, truncated, err
+}
+
+// leadRing keeps the last max candidates before the range: the master's
+// occurrences all last as long, so those reaching into the range are the
+// last ones before it, and a dense rule's lead (two days of a SECONDLY
+// one) need not be held whole.
+type leadRing struct {
+	max  int
+	buf  []candidate
+	next int
+}
+
+func (r *leadRing) add(c candidate) {
+	if len(r.buf) < r.max {
+		r.buf = append(r.buf, c)
+	} else {
+		r.buf[r.next] = c
+		r.next = (r.next + 1) % r.max
+	}
+}
+
+// ordered returns the candidates kept, oldest first.
+func (r *leadRing) ordered() []candidate {
+	if len(r.buf) < r.max {
+		return r.buf
+	}
+	return append(append([]candidate(nil), r.buf[r.next:]...), r.buf[:r.next]...)
 }
 
 // masterInstances turns the candidates into the master's occurrences:

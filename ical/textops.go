@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	goical "github.com/emersion/go-ical"
@@ -133,4 +134,57 @@ func RefoldSplitCharacters(data []byte) []byte {
 		return true
 	})
 	return doc.Bytes()
+}
+
+// dtstampComps are the components RFC 5545 requires a DTSTAMP in
+// (§3.6.1–§3.6.4).
+var dtstampComps = []string{"VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY"}
+
+// RepairText makes, in the text of a calendar object resource about to be
+// stored, the repairs that let every client read what real producers
+// send (the corpus names them), keeping every other byte; it returns
+// data itself when there is nothing to repair:
+//
+//   - a VEVENT, VTODO, VJOURNAL or VFREEBUSY without the DTSTAMP RFC
+//     5545 requires (Thunderbird, khal, Data::ICal, tzurl.org write
+//     them) gets DTSTAMP:now after its UID. For an object without
+//     METHOD, which every stored object is, DTSTAMP is "the date and time
+//     that the information associated with the calendar component was
+//     last revised in the calendar store" (RFC 5545 §3.8.7.2): the time
+//     of this write;
+//   - a double quote escaped with a backslash in a TEXT value (Podio)
+//     loses its backslash, as ParseWithWarnings reads it.
+//
+// Callers parse the result again: the repaired text is what is stored.
+func RepairText(data []byte, now time.Time) []byte {
+	doc := ParseText(data)
+	changed := false
+	doc.Walk(func(c *Comp) bool {
+		for _, l := range c.Props() {
+			if textProps[l.Name()] && strings.Contains(l.Value(), `\"`) {
+				if fixed, n, err := fixTextEscapes(l.Value()); err == nil && n > 0 {
+					changed = l.SetValue(fixed) || changed
+				}
+			}
+		}
+		if c.Parent() != nil && c.Parent().Name == "VCALENDAR" && containsFold(dtstampComps, c.Name) && c.Prop("DTSTAMP") == nil {
+			c.InsertProp(afterUID(c), "DTSTAMP:"+FormatUTC(now))
+			changed = true
+		}
+		return true
+	})
+	if !changed {
+		return data
+	}
+	return doc.Bytes()
+}
+
+// afterUID is the position of the property after c's UID, 0 without one.
+func afterUID(c *Comp) int {
+	for i, l := range c.Props() {
+		if l.Name() == "UID" {
+			return i + 1
+		}
+	}
+	return 0
 }

@@ -21,7 +21,15 @@ func validateProp(comp string, p *goical.Prop) error {
 		if strings.TrimSpace(p.Value) == "" {
 			return errors.New("empty value")
 		}
-		_, err := parseTimeValue(p.Value, valueType, tzid)
+		v, err := parseTimeValue(p.Value, valueType, tzid)
+		if err == nil && p.Name == "ACKNOWLEDGED" && !v.utc {
+			// RFC 9074 §6.1: "The value MUST be specified in the UTC
+			// time format". No producer in the corpus writes it otherwise
+			// (DTSTAMP, CREATED and LAST-MODIFIED, which RFC 5545 also
+			// wants in UTC, are written in local time by SabreDAV and
+			// others and stay tolerated).
+			err = errors.New("value must be a UTC DATE-TIME")
+		}
 		return err
 	case "EXDATE", "RDATE":
 		if strings.TrimSpace(p.Value) == "" {

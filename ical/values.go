@@ -146,7 +146,9 @@ func parseDuration(s string) (duration, error) {
 	inTime, any := false, false
 	for len(s) > 0 {
 		if s[0] == 'T' {
-			if inTime {
+			// RFC 5545 §3.3.6: "T" introduces at least one time part
+			// (dur-time = "T" (dur-hour / dur-minute / dur-second)).
+			if inTime || len(s) == 1 {
 				return duration{}, bad
 			}
 			inTime = true

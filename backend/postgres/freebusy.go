@@ -36,11 +36,11 @@ func calendarsOf(ctx context.Context, q querier, principalIDs []int64) ([]*backe
 // busyPeriodsSQL reads the busy occurrences of calendars $1 overlapping
 // [$3, $2), clipped, by the two index paths of instancesInRangeSQL. It
 // never joins objects, whose scan would cost what the whole database
-// holds: the objects to leave out (not VEVENTs, or indexed short of $2)
-// are found by the (calendar_id, component) and unindexed-series indexes
-// and excluded by id.
-const busyPeriodsSQL = `WITH skip AS (SELECT id FROM objects WHERE calendar_id = ANY($1)
-		AND (component < 'VEVENT' OR component > 'VEVENT' OR (indexed_until < $2 AND last_end > indexed_until)))
+// holds: the objects to leave out (not VEVENTs, or series indexed short
+// of [$3, $2) at either end) are found by the (calendar_id, component) and
+// unindexed-series indexes and excluded by id.
+var busyPeriodsSQL = `WITH skip AS (SELECT id FROM objects WHERE calendar_id = ANY($1)
+		AND (component < 'VEVENT' OR component > 'VEVENT' OR ` + unindexedSeries("$2", "$3") + `))
 	SELECT i.calendar_id, greatest(i.start_at, $3), least(i.end_at, $2), i.busy_type FROM instances i
 	WHERE i.calendar_id = ANY($1) AND i.start_at < $2 AND i.start_at >= $3::timestamptz - interval '1 day' AND i.end_at > $3
 		AND NOT i.transparent AND i.status <> 'CANCELLED' AND i.busy_type NOT IN ('FREE', '')
@@ -62,8 +62,8 @@ func (s *Store) FreeBusy(ctx context.Context, calendarIDs []int64, start, end ti
 	b := &pgx.Batch{}
 	b.Queue(busyPeriodsSQL, calendarIDs, end, start)
 	b.Queue(`SELECT calendar_id, `+objectColumns+`, data FROM objects WHERE calendar_id = ANY($1)
-		AND (component = 'VFREEBUSY' OR (component = 'VEVENT' AND indexed_until < $2 AND last_end > indexed_until))
-		ORDER BY calendar_id, uri`, calendarIDs, end)
+		AND (component = 'VFREEBUSY' OR (component = 'VEVENT' AND `+unindexedSeries("$2", "$3")+`))
+		ORDER BY calendar_id, uri`, calendarIDs, end, start)
 	br := s.pool.SendBatch(ctx, b)
 	defer br.Close()
 	rows, err := br.Query()

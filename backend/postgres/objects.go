@@ -12,13 +12,13 @@ import (
 )
 
 const objectColumns = `uri, uid, component, etag, size, date_trunc('second', created_at), date_trunc('second', modified_at),
-	dtstart, dtend, first_start, last_end, all_day, organizer, sequence, schedule_tag, transparent, status, indexed_until`
+	dtstart, dtend, first_start, last_end, all_day, organizer, sequence, schedule_tag, transparent, status, indexed_until, indexed_from`
 
 func scanObject(r pgx.Row, calID int64, withData bool) (*backend.Object, error) {
 	o := backend.Object{CalendarID: calID}
-	var start, end, first, last, until *time.Time
+	var start, end, first, last, until, from *time.Time
 	dest := []any{&o.URI, &o.UID, &o.Component, &o.ETag, &o.Size, &o.CreatedAt, &o.ModifiedAt, &start, &end, &first, &last,
-		&o.Index.AllDay, &o.Index.Organizer, &o.Index.Sequence, &o.Index.ScheduleTag, &o.Index.Transparent, &o.Index.Status, &until}
+		&o.Index.AllDay, &o.Index.Organizer, &o.Index.Sequence, &o.Index.ScheduleTag, &o.Index.Transparent, &o.Index.Status, &until, &from}
 	var data string
 	if withData {
 		dest = append(dest, &data)
@@ -31,7 +31,7 @@ func scanObject(r pgx.Row, calID int64, withData bool) (*backend.Object, error) 
 	}
 	o.CreatedAt, o.ModifiedAt = o.CreatedAt.UTC(), o.ModifiedAt.UTC()
 	o.Index.Start, o.Index.End, o.Index.FirstStart, o.Index.LastEnd = fromTS(start), fromTS(end), fromTS(first), fromTS(last)
-	o.Index.IndexedUntil = fromTS(until)
+	o.Index.IndexedUntil, o.Index.IndexedFrom = fromTS(until), fromTS(from)
 	return &o, nil
 }
 
@@ -127,8 +127,8 @@ func listObjects(ctx context.Context, db querier, calID int64, opts *backend.Lis
 		q += fmt.Sprintf(` AND component = ANY($%d)`, len(args))
 	}
 	if !opts.Unindexed.IsZero() {
-		args = append(args, opts.Unindexed)
-		q += ` AND ` + unindexedCondition(opts, fmt.Sprintf("$%d", len(args)))
+		args = append(args, opts.Unindexed, opts.UnindexedFrom)
+		q += ` AND ` + unindexedCondition(opts, fmt.Sprintf("$%d", len(args)-1), fmt.Sprintf("$%d", len(args)))
 	}
 	rows, err := db.Query(ctx, q+` ORDER BY uri`, args...)
 	if err != nil {
@@ -248,12 +248,12 @@ func instancesInRange(ctx context.Context, q querier, calID int64, start, end ti
 }
 
 // ReplaceInstances implements backend.Store.
-func (s *Store) ReplaceInstances(ctx context.Context, calID int64, uri, etag string, insts []backend.Instance) error {
-	return s.tx(ctx, func(tx pgx.Tx) error { return replaceInstances(ctx, tx, calID, uri, etag, insts) })
+func (s *Store) ReplaceInstances(ctx context.Context, calID int64, uri, etag string, idx *backend.ObjectIndex, insts []backend.Instance) error {
+	return s.tx(ctx, func(tx pgx.Tx) error { return replaceInstances(ctx, tx, calID, uri, etag, idx, insts) })
 }
 
 // replaceInstances re-indexes an object within tx.
-func replaceInstances(ctx context.Context, tx pgx.Tx, calID int64, uri, etag string, insts []backend.Instance) error {
+func replaceInstances(ctx context.Context, tx pgx.Tx, calID int64, uri, etag string, idx *backend.ObjectIndex, insts []backend.Instance) error {
 	var id int64
 	var cur string
 	var found *backend.Object
@@ -269,6 +269,13 @@ func replaceInstances(ctx context.Context, tx pgx.Tx, calID int64, uri, etag str
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM instances WHERE object_id = $1`, id); err != nil {
 		return fmt.Errorf("postgres: reindex: %w", err)
+	}
+	if ix := idx; ix != nil {
+		if _, err := tx.Exec(ctx, `UPDATE objects SET dtstart = $2, dtend = $3, first_start = $4, last_end = $5,
+			indexed_until = $6, indexed_from = $7 WHERE id = $1`, id, ts(ix.Start), ts(ix.End), ts(ix.FirstStart),
+			ts(ix.LastEnd), ts(ix.IndexedUntil), ts(ix.IndexedFrom)); err != nil {
+			return fmt.Errorf("postgres: reindex: %w", err)
+		}
 	}
 	return insertInstances(ctx, tx, id, calID, insts)
 }

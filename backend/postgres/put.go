@@ -170,10 +170,10 @@ func updateObjectSQL(calID, id int64, o *backend.Object, now time.Time) (string,
 	ix := &o.Index
 	args := append([]any{id, calID}, instanceArrays(o.Instances)...)
 	args = append(args, o.UID, o.Component, string(o.Data), o.ETag, o.Size, now, ts(ix.Start), ts(ix.End), ts(ix.FirstStart),
-		ts(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence, ix.ScheduleTag, ix.Transparent, ix.Status, ts(ix.IndexedUntil))
+		ts(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence, ix.ScheduleTag, ix.Transparent, ix.Status, ts(ix.IndexedUntil), ts(ix.IndexedFrom))
 	return `WITH u AS (UPDATE objects SET uid = $9, component = $10, data = $11, etag = $12, size = $13,
 			modified_at = $14, dtstart = $15, dtend = $16, first_start = $17, last_end = $18, all_day = $19, organizer = $20,
-			sequence = $21, schedule_tag = $22, transparent = $23, status = $24, indexed_until = $25 WHERE id = $1),
+			sequence = $21, schedule_tag = $22, transparent = $23, status = $24, indexed_until = $25, indexed_from = $26 WHERE id = $1),
 		d AS (DELETE FROM instances WHERE object_id = $1)
 		INSERT INTO instances (object_id, calendar_id, start_at, end_at, recurrence_id, transparent, status, busy_type)
 		SELECT $1, $2, * FROM ` + unnestInstances, args
@@ -194,11 +194,11 @@ func insertObjectSQL(calID int64, o *backend.Object, now time.Time) (string, []a
 	ix := &o.Index
 	args := append([]any{o.URI, calID}, instanceArrays(o.Instances)...)
 	args = append(args, o.UID, o.Component, string(o.Data), o.ETag, o.Size, now, ts(ix.Start), ts(ix.End), ts(ix.FirstStart),
-		ts(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence, ix.ScheduleTag, ix.Transparent, ix.Status, ts(ix.IndexedUntil))
+		ts(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence, ix.ScheduleTag, ix.Transparent, ix.Status, ts(ix.IndexedUntil), ts(ix.IndexedFrom))
 	return `WITH p AS (DELETE FROM properties WHERE calendar_id = $2 AND object_uri = $1),
 		o AS (INSERT INTO objects (calendar_id, uri, uid, component, data, etag, size, created_at, modified_at, dtstart, dtend,
-			first_start, last_end, all_day, organizer, sequence, schedule_tag, transparent, status, indexed_until)
-			VALUES ($2, $1, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id)
+			first_start, last_end, all_day, organizer, sequence, schedule_tag, transparent, status, indexed_until, indexed_from)
+			VALUES ($2, $1, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) RETURNING id)
 		INSERT INTO instances (object_id, calendar_id, start_at, end_at, recurrence_id, transparent, status, busy_type)
 		SELECT o.id, $2, u.* FROM o, ` + unnestInstances + ` AS u`, args
 }

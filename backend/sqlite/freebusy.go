@@ -39,11 +39,11 @@ func calendarsOf(ctx context.Context, q queryer, principalIDs []int64) ([]*backe
 // busyPeriodsSQL reads the busy occurrences of the calendars listed in
 // ?1 (a JSON array) overlapping [?3, ?2), clipped, by the two index paths
 // of instancesInRangeSQL, without joining objects: the objects to leave
-// out (not VEVENTs, or indexed short of ?2) are found by their indexes and
-// excluded by id.
-const busyPeriodsSQL = `WITH cals AS (SELECT value AS id FROM json_each(?1)),
+// out (not VEVENTs, or series indexed short of [?3, ?2) at either end)
+// are found by their indexes and excluded by id.
+var busyPeriodsSQL = `WITH cals AS (SELECT value AS id FROM json_each(?1)),
 	skip AS (SELECT id FROM objects WHERE calendar_id IN cals
-		AND (component < 'VEVENT' OR component > 'VEVENT' OR (indexed_until < ?2 AND last_end > indexed_until)))
+		AND (component < 'VEVENT' OR component > 'VEVENT' OR ` + unindexedSeries("?2", "?3") + `))
 	SELECT i.calendar_id, max(i.start_at, ?3), min(i.end_at, ?2), i.busy_type FROM instances i
 	WHERE i.calendar_id IN cals AND i.start_at < ?2 AND i.start_at >= ?3 - 86400 AND i.end_at > ?3
 		AND NOT i.transparent AND i.status <> 'CANCELLED' AND i.busy_type NOT IN ('FREE', '')
@@ -88,8 +88,8 @@ func (s *Store) FreeBusy(ctx context.Context, calendarIDs []int64, start, end ti
 	}
 	rows, err = s.read.QueryContext(ctx, `SELECT calendar_id, `+objectColumns+`, data FROM objects
 		WHERE calendar_id IN (SELECT value FROM json_each(?1))
-		AND (component = 'VFREEBUSY' OR (component = 'VEVENT' AND indexed_until < ?2 AND last_end > indexed_until))
-		ORDER BY calendar_id, uri`, ids, end.Unix())
+		AND (component = 'VFREEBUSY' OR (component = 'VEVENT' AND `+unindexedSeries("?2", "?3")+`))
+		ORDER BY calendar_id, uri`, ids, end.Unix(), start.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: free-busy: %w", err)
 	}

@@ -10,13 +10,13 @@ import (
 )
 
 const objectColumns = `uri, uid, component, etag, size, created_at, modified_at, dtstart, dtend, first_start, last_end,
-	all_day, organizer, sequence, schedule_tag, transparent, status, indexed_until`
+	all_day, organizer, sequence, schedule_tag, transparent, status, indexed_until, indexed_from`
 
 func scanObject(r scanner, calID int64, withData bool) (*backend.Object, error) {
 	o := backend.Object{CalendarID: calID}
-	var created, modified, start, end, first, last, until sql.NullInt64
+	var created, modified, start, end, first, last, until, from sql.NullInt64
 	dest := []any{&o.URI, &o.UID, &o.Component, &o.ETag, &o.Size, &created, &modified, &start, &end, &first, &last,
-		&o.Index.AllDay, &o.Index.Organizer, &o.Index.Sequence, &o.Index.ScheduleTag, &o.Index.Transparent, &o.Index.Status, &until}
+		&o.Index.AllDay, &o.Index.Organizer, &o.Index.Sequence, &o.Index.ScheduleTag, &o.Index.Transparent, &o.Index.Status, &until, &from}
 	var data string
 	if withData {
 		dest = append(dest, &data)
@@ -29,7 +29,7 @@ func scanObject(r scanner, calID int64, withData bool) (*backend.Object, error) 
 	}
 	o.CreatedAt, o.ModifiedAt = fromUnix(created), fromUnix(modified)
 	o.Index.Start, o.Index.End, o.Index.FirstStart, o.Index.LastEnd = fromUnix(start), fromUnix(end), fromUnix(first), fromUnix(last)
-	o.Index.IndexedUntil = fromUnix(until)
+	o.Index.IndexedUntil, o.Index.IndexedFrom = fromUnix(until), fromUnix(from)
 	return &o, nil
 }
 
@@ -92,9 +92,9 @@ func putObject(ctx context.Context, tx *sql.Tx, req *backend.PutObjectRequest) (
 	if cur != nil {
 		_, err = tx.ExecContext(ctx, `UPDATE objects SET uid = ?, component = ?, data = ?, etag = ?, size = ?, modified_at = ?,
 			dtstart = ?, dtend = ?, first_start = ?, last_end = ?, all_day = ?, organizer = ?, sequence = ?, schedule_tag = ?,
-			transparent = ?, status = ?, indexed_until = ? WHERE id = ?`,
+			transparent = ?, status = ?, indexed_until = ?, indexed_from = ? WHERE id = ?`,
 			o.UID, o.Component, string(o.Data), o.ETag, o.Size, now.Unix(), unix(ix.Start), unix(ix.End), unix(ix.FirstStart),
-			unix(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence, ix.ScheduleTag, ix.Transparent, ix.Status, unix(ix.IndexedUntil), id)
+			unix(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence, ix.ScheduleTag, ix.Transparent, ix.Status, unix(ix.IndexedUntil), unix(ix.IndexedFrom), id)
 		if err == nil {
 			_, err = tx.ExecContext(ctx, `DELETE FROM instances WHERE object_id = ?`, id)
 		}
@@ -106,11 +106,11 @@ func putObject(ctx context.Context, tx *sql.Tx, req *backend.PutObjectRequest) (
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO objects (calendar_id, uri, uid, component, data, etag, size, created_at,
 			modified_at, dtstart, dtend, first_start, last_end, all_day, organizer, sequence, schedule_tag, transparent, status,
-			indexed_until)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			indexed_until, indexed_from)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			req.CalendarID, o.URI, o.UID, o.Component, string(o.Data), o.ETag, o.Size, now.Unix(), now.Unix(),
 			unix(ix.Start), unix(ix.End), unix(ix.FirstStart), unix(ix.LastEnd), ix.AllDay, ix.Organizer, ix.Sequence,
-			ix.ScheduleTag, ix.Transparent, ix.Status, unix(ix.IndexedUntil)).Scan(&id)
+			ix.ScheduleTag, ix.Transparent, ix.Status, unix(ix.IndexedUntil), unix(ix.IndexedFrom)).Scan(&id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: put object: %w", err)
@@ -239,8 +239,8 @@ func listObjects(ctx context.Context, db queryer, calID int64, opts *backend.Lis
 		}
 	}
 	if !opts.Unindexed.IsZero() {
-		q += ` AND ` + unindexedCondition(opts, "?")
-		args = append(args, opts.Unindexed.Unix())
+		q += ` AND ` + unindexedCondition(opts, "?", "?")
+		args = append(args, opts.Unindexed.Unix(), opts.UnindexedFrom.Unix())
 	}
 	rows, err := db.QueryContext(ctx, q+` ORDER BY uri`, args...)
 	if err != nil {
@@ -379,12 +379,12 @@ func instancesInRange(ctx context.Context, q queryer, calID int64, start, end ti
 }
 
 // ReplaceInstances implements backend.Store.
-func (s *Store) ReplaceInstances(ctx context.Context, calID int64, uri, etag string, insts []backend.Instance) error {
-	return s.tx(ctx, func(tx *sql.Tx) error { return replaceInstances(ctx, tx, calID, uri, etag, insts) })
+func (s *Store) ReplaceInstances(ctx context.Context, calID int64, uri, etag string, idx *backend.ObjectIndex, insts []backend.Instance) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return replaceInstances(ctx, tx, calID, uri, etag, idx, insts) })
 }
 
 // replaceInstances re-indexes an object within tx.
-func replaceInstances(ctx context.Context, tx *sql.Tx, calID int64, uri, etag string, insts []backend.Instance) error {
+func replaceInstances(ctx context.Context, tx *sql.Tx, calID int64, uri, etag string, idx *backend.ObjectIndex, insts []backend.Instance) error {
 	var id int64
 	cur := &backend.Object{URI: uri}
 	err := tx.QueryRowContext(ctx, `SELECT id, etag FROM objects WHERE calendar_id = ? AND uri = ?`, calID, uri).Scan(&id, &cur.ETag)
@@ -398,6 +398,13 @@ func replaceInstances(ctx context.Context, tx *sql.Tx, calID int64, uri, etag st
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM instances WHERE object_id = ?`, id); err != nil {
 		return fmt.Errorf("sqlite: reindex: %w", err)
+	}
+	if ix := idx; ix != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE objects SET dtstart = ?, dtend = ?, first_start = ?, last_end = ?,
+			indexed_until = ?, indexed_from = ? WHERE id = ?`, unix(ix.Start), unix(ix.End), unix(ix.FirstStart),
+			unix(ix.LastEnd), unix(ix.IndexedUntil), unix(ix.IndexedFrom), id); err != nil {
+			return fmt.Errorf("sqlite: reindex: %w", err)
+		}
 	}
 	return insertInstances(ctx, tx, id, calID, insts)
 }

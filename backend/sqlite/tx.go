@@ -71,8 +71,8 @@ func (t *txStore) ListObjects(ctx context.Context, calID int64, opts *backend.Li
 	return listObjects(ctx, t.tx, calID, opts)
 }
 
-func (t *txStore) ReplaceInstances(ctx context.Context, calID int64, uri, etag string, insts []backend.Instance) error {
-	return t.savepoint(ctx, func() error { return replaceInstances(ctx, t.tx, calID, uri, etag, insts) })
+func (t *txStore) ReplaceInstances(ctx context.Context, calID int64, uri, etag string, idx *backend.ObjectIndex, insts []backend.Instance) error {
+	return t.savepoint(ctx, func() error { return replaceInstances(ctx, t.tx, calID, uri, etag, idx, insts) })
 }
 
 func (t *txStore) UpdateCalendar(ctx context.Context, id int64, u *backend.CalendarUpdate) (*backend.Calendar, error) {

@@ -50,8 +50,8 @@ func testPreconditionLadder(t *testing.T, s backend.Store) {
 	if cs, err := s.Changes(ctx(t), c.ID, 0, 0); err != nil || cs.Revision != 2 {
 		t.Fatalf("refused writes touched the change log: %+v, %v", cs, err)
 	}
-	wantErr(t, "ReplaceInstances with a stale ETag", s.ReplaceInstances(ctx(t), c.ID, "a.ics", `"stale"`, nil), backend.ErrPreconditionFailed)
-	wantErr(t, "ReplaceInstances of a missing object", s.ReplaceInstances(ctx(t), c.ID, "gone.ics", first.ETag, nil), backend.ErrNotFound)
+	wantErr(t, "ReplaceInstances with a stale ETag", s.ReplaceInstances(ctx(t), c.ID, "a.ics", `"stale"`, nil, nil), backend.ErrPreconditionFailed)
+	wantErr(t, "ReplaceInstances of a missing object", s.ReplaceInstances(ctx(t), c.ID, "gone.ics", first.ETag, nil, nil), backend.ErrNotFound)
 	_, err := s.DeleteObject(ctx(t), c.ID, "gone.ics", "")
 	wantErr(t, "DeleteObject of a missing object", err, backend.ErrNotFound)
 
@@ -182,15 +182,15 @@ func testTxReindex(t *testing.T, s backend.Store) {
 			}
 			start := o.Index.Start.Add(shift)
 			insts := []backend.Instance{{Start: start, End: start.Add(time.Hour), BusyType: "BUSY", Status: "CONFIRMED"}}
-			if err := tx.ReplaceInstances(ctx(t), c.ID, o.URI, o.ETag, insts); err != nil {
+			if err := tx.ReplaceInstances(ctx(t), c.ID, o.URI, o.ETag, nil, insts); err != nil {
 				return fmt.Errorf("ReplaceInstances(%s) in a transaction: %v", o.URI, err)
 			}
 		}
 		// Refused steps, handled: the transaction goes on.
-		if err := tx.ReplaceInstances(ctx(t), c.ID, "a.ics", `"stale"`, nil); !errors.Is(err, backend.ErrPreconditionFailed) {
+		if err := tx.ReplaceInstances(ctx(t), c.ID, "a.ics", `"stale"`, nil, nil); !errors.Is(err, backend.ErrPreconditionFailed) {
 			return fmt.Errorf("ReplaceInstances with a stale ETag in a transaction: %v", err)
 		}
-		if err := tx.ReplaceInstances(ctx(t), c.ID, "gone.ics", `"x"`, nil); !errors.Is(err, backend.ErrNotFound) {
+		if err := tx.ReplaceInstances(ctx(t), c.ID, "gone.ics", `"x"`, nil, nil); !errors.Is(err, backend.ErrNotFound) {
 			return fmt.Errorf("ReplaceInstances of a missing object in a transaction: %v", err)
 		}
 		if _, err := tx.UpdateCalendar(ctx(t), c.ID+1000, &backend.CalendarUpdate{Timezone: &zone}); !errors.Is(err, backend.ErrNotFound) {

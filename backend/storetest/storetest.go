@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"HomeChangeWrites", testHomeChangeWrites},
 		{"HomeChangeLimit", testHomeChangeLimit},
 		{"Instances", testInstances},
+		{"UnindexedFrom", testUnindexedFrom},
 		{"PutObjects", testPutObjects},
 		{"CalendarsOf", testCalendarsOf},
 		{"FreeBusy", testFreeBusy},

@@ -168,9 +168,9 @@ func testInstances(t *testing.T, s backend.Store) {
 	// Re-indexing replaces the occurrences of an unchanged object only.
 	moved := []backend.Instance{{Start: t0.AddDate(0, 0, 35), End: t0.AddDate(0, 0, 35).Add(time.Hour), BusyType: "BUSY"}}
 	cur, _ := s.Object(ctx(t), c.ID, "w.ics")
-	wantErr(t, "ReplaceInstances with a stale ETag", s.ReplaceInstances(ctx(t), c.ID, "w.ics", `"stale"`, moved), backend.ErrPreconditionFailed)
-	wantErr(t, "ReplaceInstances of a missing object", s.ReplaceInstances(ctx(t), c.ID, "zz.ics", cur.ETag, moved), backend.ErrNotFound)
-	if err := s.ReplaceInstances(ctx(t), c.ID, "w.ics", cur.ETag, moved); err != nil {
+	wantErr(t, "ReplaceInstances with a stale ETag", s.ReplaceInstances(ctx(t), c.ID, "w.ics", `"stale"`, nil, moved), backend.ErrPreconditionFailed)
+	wantErr(t, "ReplaceInstances of a missing object", s.ReplaceInstances(ctx(t), c.ID, "zz.ics", cur.ETag, nil, moved), backend.ErrNotFound)
+	if err := s.ReplaceInstances(ctx(t), c.ID, "w.ics", cur.ETag, nil, moved); err != nil {
 		t.Fatal(err)
 	}
 	if refs, _ = s.InstancesInRange(ctx(t), c.ID, a, b); len(refs) != 1 || refs[0].URI != "w.ics" {
@@ -180,7 +180,7 @@ func testInstances(t *testing.T, s backend.Store) {
 		t.Fatal("re-indexing changed the object")
 	}
 	back := []backend.Instance{{Start: t0, End: t0.Add(time.Hour), BusyType: "BUSY"}}
-	if err := s.ReplaceInstances(ctx(t), c.ID, "w.ics", cur.ETag, back); err != nil {
+	if err := s.ReplaceInstances(ctx(t), c.ID, "w.ics", cur.ETag, nil, back); err != nil {
 		t.Fatal(err)
 	}
 	a, b = week(0)

@@ -69,7 +69,8 @@ func (w *Worker) reindexed(ctx context.Context, tx backend.TxStore, principalID 
 		return nil, err
 	}
 	out := &backend.Object{URI: o.URI, UID: o.UID, Component: o.Component, Data: data, Index: o.Index, Instances: insts}
-	out.Index.IndexedUntil = idx.IndexedUntil
+	// The indexed window is the one these occurrences were computed for.
+	out.Index.IndexedUntil, out.Index.IndexedFrom = idx.IndexedUntil, idx.IndexedFrom
 	return out, nil
 }
 
