@@ -20,7 +20,7 @@ func unindexedCondition(opts *backend.ListOptions, until, from string) string {
 // occurrences in [from, until) the instance index may not hold: indexed
 // up to an indexed_until before until while going on after it, or from an
 // indexed_from after from while beginning before it (backend.IndexObject).
-// Each branch matches a partial index (migrations 00003 and 00013).
+// Each branch matches a partial index (migrations 00003 and 00012).
 func unindexedSeries(until, from string) string {
 	return `((indexed_until < ` + until + ` AND last_end > indexed_until) OR (indexed_from > ` + from +
 		` AND first_start < indexed_from))`
