@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"strings"
@@ -21,6 +22,27 @@ const (
 	MaxHomePropertyBytes = 1 << 20
 )
 
+// ServerNamespace is the XML namespace of Kalends' own properties.
+// Those of its properties whose names start with ServerPropertyPrefix are
+// the server's bookkeeping (what `kalends import --from` copied, which
+// grows with the calendar): clients can neither set nor see them, and the
+// bounds above, which are there against clients, do not count them.
+const (
+	ServerNamespace      = "urn:x-kalends:xml:ns"
+	ServerPropertyPrefix = "import-"
+)
+
+// IsServerProperty reports whether a dead property is the server's own
+// bookkeeping rather than a client's.
+func IsServerProperty(name xml.Name) bool {
+	return name.Space == ServerNamespace && strings.HasPrefix(name.Local, ServerPropertyPrefix)
+}
+
+// ClientPropertySQL is the condition, in both stores' usage queries, that
+// keeps the clients' dead properties of a properties table and leaves out
+// the server's (IsServerProperty).
+const ClientPropertySQL = "NOT (namespace = '" + ServerNamespace + "' AND name LIKE '" + ServerPropertyPrefix + "%')"
+
 // ErrPropertyLimit: a write of dead properties would pass one of the
 // bounds above; nothing was written.
 var ErrPropertyLimit = errors.New("backend: dead property limit")
@@ -37,7 +59,7 @@ type PropertyUsage struct {
 // before it: no property larger than MaxPropertySize.
 func CheckPropertySet(set []Property) error {
 	for _, p := range set {
-		if len(p.XML) > MaxPropertySize {
+		if len(p.XML) > MaxPropertySize && !IsServerProperty(p.Name) {
 			return fmt.Errorf("%w: property %s is %d bytes, at most %d are kept", ErrPropertyLimit, p.Name.Local, len(p.XML), MaxPropertySize)
 		}
 	}

@@ -2,9 +2,8 @@ package caldav
 
 import (
 	"encoding/xml"
-	"strings"
 
-	dx "github.com/kalends/kalends/caldav/internal/davxml"
+	"github.com/kalends/kalends/backend"
 )
 
 // isInternalProp reports whether a dead property is bookkeeping kept by
@@ -14,6 +13,4 @@ import (
 // protected (§16 DAV:cannot-modify-protected-property), so a client can
 // neither stumble on them nor break them; asked for by name they are
 // answered like any dead property. calendar.ImportStateName is one.
-func isInternalProp(name xml.Name) bool {
-	return name.Space == dx.NSKalends && strings.HasPrefix(name.Local, "import-")
-}
+func isInternalProp(name xml.Name) bool { return backend.IsServerProperty(name) }

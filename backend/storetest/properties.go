@@ -118,6 +118,20 @@ func testPropertyLimits(t *testing.T, s backend.Store) {
 	if err := writes["home"]([]backend.Property{prop("last", big)}); err != nil {
 		t.Fatalf("after a removal: %v", err)
 	}
+	// The server's own bookkeeping (the import state of a large
+	// calendar) is not a client's property: no bound counts it, and it
+	// takes no room from the clients'.
+	state := backend.Property{Name: xml.Name{Space: backend.ServerNamespace, Local: backend.ServerPropertyPrefix + "state"},
+		XML: "<x>" + strings.Repeat("e", 2*backend.MaxHomePropertyBytes) + "</x>"}
+	if _, err := s.UpdateCalendar(ctx(t), c.ID, &backend.CalendarUpdate{Set: []backend.Property{state}}); err != nil {
+		t.Fatalf("the server's bookkeeping property: %v", err)
+	}
+	if _, err := s.UpdateCalendar(ctx(t), c.ID, &backend.CalendarUpdate{Remove: []xml.Name{prop("b2", 0).Name}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := writes["object"]([]backend.Property{prop("again", big)}); err != nil {
+		t.Fatalf("a client's property after the server's: %v", err)
+	}
 }
 
 func props(t *testing.T, s backend.Store, calID int64, uri string) []backend.Property {
