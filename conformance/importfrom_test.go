@@ -392,10 +392,12 @@ func (s *server) compareCalendars(t *testing.T, src *davSource, srcPath, cal str
 
 // sameObject reports whether Kalends' copy got holds what the source's
 // want does: the same VCALENDAR properties and components, each with the
-// same properties. The one difference allowed is a VTIMEZONE Kalends
-// added for a TZID the source left without one (Radicale drops the
-// VTIMEZONEs of names it does not know, such as Windows zone names;
-// RFC 5545 §3.6.5 requires one per TZID).
+// same properties. Two differences are allowed, the repairs Kalends makes
+// to what it stores: a VTIMEZONE added for a TZID the source left without
+// one (Radicale drops the VTIMEZONEs of names it does not know, such as
+// Windows zone names; RFC 5545 §3.6.5 requires one per TZID), and the
+// DTSTAMP added to a component that had none (Xandikos keeps what
+// Thunderbird and khal write without it; RFC 5545 §3.6.1 requires it).
 func sameObject(want, got *ical.Calendar) bool {
 	if !reflect.DeepEqual(want.Props, got.Props) {
 		return false
@@ -403,7 +405,7 @@ func sameObject(want, got *ical.Calendar) bool {
 	var extra []*ical.Component
 	i := 0
 	for _, g := range got.Children {
-		if i < len(want.Children) && reflect.DeepEqual(want.Children[i], g) {
+		if i < len(want.Children) && reflect.DeepEqual(want.Children[i], withoutAddedDTSTAMP(want.Children[i], g)) {
 			i++
 			continue
 		}
@@ -436,4 +438,20 @@ func (s *server) syncTokens(t *testing.T, user string) map[string]string {
 		}
 	}
 	return out
+}
+
+// withoutAddedDTSTAMP returns got without the DTSTAMP Kalends added when
+// want, the source's component, has none; got itself otherwise.
+func withoutAddedDTSTAMP(want, got *ical.Component) *ical.Component {
+	if want.Props.Get(ical.PropDateTimeStamp) != nil || got.Props.Get(ical.PropDateTimeStamp) == nil {
+		return got
+	}
+	c := *got
+	c.Props = ical.Props{}
+	for name, ps := range got.Props {
+		if name != ical.PropDateTimeStamp {
+			c.Props[name] = ps
+		}
+	}
+	return &c
 }
