@@ -38,11 +38,6 @@ func IsServerProperty(name xml.Name) bool {
 	return name.Space == ServerNamespace && strings.HasPrefix(name.Local, ServerPropertyPrefix)
 }
 
-// ClientPropertySQL is the condition, in both stores' usage queries, that
-// keeps the clients' dead properties of a properties table and leaves out
-// the server's (IsServerProperty).
-const ClientPropertySQL = "NOT (namespace = '" + ServerNamespace + "' AND name LIKE '" + ServerPropertyPrefix + "%')"
-
 // ErrPropertyLimit: a write of dead properties would pass one of the
 // bounds above; nothing was written.
 var ErrPropertyLimit = errors.New("backend: dead property limit")

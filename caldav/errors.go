@@ -54,7 +54,6 @@ var (
 	condValidFilter             = davxml.CalDAVName("valid-filter")
 	condSupportedFilter         = davxml.CalDAVName("supported-filter")
 	condSupportedCollation      = davxml.CalDAVName("supported-collation")
-	condValidTimezone           = davxml.CalDAVName("valid-calendar-timezone")
 	condMinDateTime             = davxml.CalDAVName("min-date-time")
 	condMaxDateTime             = davxml.CalDAVName("max-date-time")
 	condNumberOfMatchesInLimits = davxml.DAVName("number-of-matches-within-limits")
@@ -139,41 +138,20 @@ func (h *Handler) davError(err error) *Error {
 }
 
 // calendarError maps a refusal of the application layer to its status and
-// precondition (RFC 4791 §5.3.2.1, RFC 6638 §3.2.4.1).
+// precondition (RFC 4791 §5.3.2.1, RFC 6638 §3.2.4.1, RFC 7809): the code
+// names the CALDAV: element, and every refusal is 403 but an object too
+// large (413) and one outside a calendar, which no precondition names.
 func (h *Handler) calendarError(ce *calendar.Error) *Error {
 	de := &Error{Status: http.StatusForbidden, Detail: ce.Error()}
 	switch ce.Code {
-	case calendar.InvalidData:
-		de.Condition = condValidCalendarData
-	case calendar.InvalidObject:
-		de.Condition = condValidCalendarObject
-	case calendar.UnsupportedComponent:
-		de.Condition = condSupportedComponent
-	case calendar.TooManyInstances:
-		de.Condition = condMaxInstances
+	case calendar.NotCalendar:
 	case calendar.TooLarge:
 		de.Status, de.Condition = http.StatusRequestEntityTooLarge, condMaxResourceSize
-	case calendar.NotCalendar:
-		// No precondition names it: a plain 403.
-	case calendar.UIDConflict:
-		// 403 like every other precondition of RFC 4791 §5.3.2.1.
-		de.Condition = condNoUIDConflict
-	case calendar.InvalidTimezone:
-		de.Condition = condValidTimezone
-	case calendar.TooManyAttendees:
-		de.Condition = condMaxAttendees
-	case calendar.NotUniqueSchedulingObject:
-		de.Condition = davxml.CalDAVName(scheduling.CondUniqueSchedulingObject)
-	case calendar.UnknownTimezone:
-		de.Condition = condValidTimezoneID
+	default:
+		de.Condition = davxml.CalDAVName(ce.Code.String())
 	}
 	if w := ce.Where; w != nil {
-		path := collectionPath(w.Owner, w.Calendar) + w.URI
-		if ce.Code == calendar.UIDConflict {
-			// no-uid-conflict names the resource by its full path.
-			path = h.basePath() + path
-		}
-		de.Hrefs = []string{path}
+		de.Hrefs = []string{h.basePath() + collectionPath(w.Owner, w.Calendar) + w.URI}
 	}
 	return de
 }

@@ -195,7 +195,7 @@ func patchProperties(ctx context.Context, tx pgx.Tx, calID int64, objectURI stri
 		}
 	}
 	var u backend.PropertyUsage
-	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM properties WHERE calendar_id = $1 AND object_uri = $2 AND `+backend.ClientPropertySQL, calID, objectURI).Scan(&u.Count)
+	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM properties WHERE calendar_id = $1 AND object_uri = $2 AND `+clientProperties, calID, objectURI).Scan(&u.Count)
 	if err != nil {
 		return fmt.Errorf("postgres: property usage: %w", err)
 	}
@@ -213,7 +213,7 @@ func patchProperties(ctx context.Context, tx pgx.Tx, calID int64, objectURI stri
 func homePropertyBytes(ctx context.Context, tx pgx.Tx, principal string, arg any) (int64, error) {
 	var n int64
 	err := tx.QueryRow(ctx, `WITH p AS (SELECT `+principal+` AS id)
-		SELECT COALESCE((SELECT SUM(octet_length(value)) FROM properties WHERE `+backend.ClientPropertySQL+` AND calendar_id IN
+		SELECT COALESCE((SELECT SUM(octet_length(value)) FROM properties WHERE `+clientProperties+` AND calendar_id IN
 			(SELECT c.id FROM calendars c, p WHERE c.principal_id = p.id)), 0)
 		+ COALESCE((SELECT SUM(octet_length(value)) FROM home_properties, p WHERE principal_id = p.id), 0)`, arg).Scan(&n)
 	if err != nil {
@@ -321,3 +321,8 @@ func (s *Store) Usage(ctx context.Context, calID int64) (int64, error) {
 	err := s.pool.QueryRow(ctx, `SELECT COALESCE(SUM(size), 0)::bigint FROM objects WHERE calendar_id = $1`, calID).Scan(&n)
 	return n, err
 }
+
+// clientProperties is the condition on the properties table that keeps
+// the clients' dead properties and leaves out the server's own
+// (backend.IsServerProperty), which the bounds do not count.
+const clientProperties = "NOT (namespace = '" + backend.ServerNamespace + "' AND name LIKE '" + backend.ServerPropertyPrefix + "%')"

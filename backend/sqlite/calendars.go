@@ -180,7 +180,7 @@ func patchProperties(ctx context.Context, tx *sql.Tx, calID int64, objectURI str
 		}
 	}
 	var u backend.PropertyUsage
-	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM properties WHERE calendar_id = ? AND object_uri = ? AND `+backend.ClientPropertySQL, calID, objectURI).Scan(&u.Count)
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM properties WHERE calendar_id = ? AND object_uri = ? AND `+clientProperties, calID, objectURI).Scan(&u.Count)
 	if err != nil {
 		return fmt.Errorf("sqlite: property usage: %w", err)
 	}
@@ -198,7 +198,7 @@ func patchProperties(ctx context.Context, tx *sql.Tx, calID int64, objectURI str
 func homePropertyBytes(ctx context.Context, tx *sql.Tx, principal string, arg any) (int64, error) {
 	var n int64
 	err := tx.QueryRowContext(ctx, `WITH p AS (SELECT `+principal+` AS id)
-		SELECT COALESCE((SELECT SUM(length(CAST(value AS BLOB))) FROM properties WHERE `+backend.ClientPropertySQL+` AND calendar_id IN
+		SELECT COALESCE((SELECT SUM(length(CAST(value AS BLOB))) FROM properties WHERE `+clientProperties+` AND calendar_id IN
 			(SELECT c.id FROM calendars c, p WHERE c.principal_id = p.id)), 0)
 		+ COALESCE((SELECT SUM(length(CAST(value AS BLOB))) FROM home_properties, p WHERE principal_id = p.id), 0)`, arg).Scan(&n)
 	if err != nil {
@@ -306,3 +306,8 @@ func (s *Store) Usage(ctx context.Context, calID int64) (int64, error) {
 	err := s.read.QueryRowContext(ctx, `SELECT COALESCE(SUM(size), 0) FROM objects WHERE calendar_id = ?`, calID).Scan(&n)
 	return n, err
 }
+
+// clientProperties is the condition on the properties table that keeps
+// the clients' dead properties and leaves out the server's own
+// (backend.IsServerProperty), which the bounds do not count.
+const clientProperties = "NOT (namespace = '" + backend.ServerNamespace + "' AND name LIKE '" + backend.ServerPropertyPrefix + "%')"
